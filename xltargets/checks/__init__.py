@@ -1,0 +1,130 @@
+"""Checks: the spec's rules applied to typed values, giving findings. Pure.
+
+Two layers: the kind of every cell (required, parseable, pattern, length, range), then the
+spec's cross-field rules (:mod:`xltargets.rules`). The reader is the authority: it re-runs
+everything Excel validation only hinted at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..findings import Finding, Severity
+from ..form import Cell, FormValues, FormView, SheetValues, _path
+from ..spec.model import Kind
+
+KIND_ZH = {
+    Kind.money: "金额（万元，数字）",
+    Kind.percent: "百分比数字（0-100）",
+    Kind.integer: "整数",
+    Kind.date: "日期（如 2025-06-20）",
+    Kind.phone: "11位手机号或带区号的固定电话",
+    Kind.code: "编码",
+}
+
+#: problem code from parsing -> (finding code, message template)
+PROBLEMS = {
+    "not_a_number": "invalid_number",
+    "not_an_integer": "invalid_integer",
+    "not_a_date": "invalid_date",
+    "invalid_date": "invalid_date",
+    "incomplete_date": "invalid_date",
+    "bad_phone": "invalid_phone",
+    "code_mangled": "code_mangled",
+}
+
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    rx = _REGEX_CACHE.get(pattern)
+    if rx is None:
+        rx = _REGEX_CACHE[pattern] = re.compile(pattern)
+    return rx
+
+
+def run_checks(values: FormValues) -> list[Finding]:
+    findings: list[Finding] = []
+    for sheet in values.sheets:
+        findings.extend(_sheet_checks(sheet))
+    view = FormView(values)
+    for rule in values.spec.rules:
+        findings.extend(rule.evaluate(view))
+    return findings
+
+
+def _finding(sheet: SheetValues, cell: Cell, severity: Severity, code: str, message: str,
+             value: object = None) -> Finding:
+    return Finding(severity, code, message, sheet=sheet.layout.name, cell=cell.input.box.ref,
+                   path=_path(sheet.layout, cell.input.path), value=value)
+
+
+def _cell_checks(sheet: SheetValues, cell: Cell, *, required: bool) -> Iterator[Finding]:
+    p = cell.parsed
+    inp = cell.input
+    label = inp.label
+    if p.marker is not None:
+        return
+    if p.blank:
+        if required:
+            yield _finding(sheet, cell, Severity.error, "required_missing", f"必填项“{label}”未填写")
+        return
+    shown = p.raw if not isinstance(p.raw, float) else f"{p.raw:g}"
+    if p.problem:
+        code = PROBLEMS.get(p.problem, f"invalid_{inp.kind.value}")
+        if inp.kind == Kind.percent and p.problem == "not_a_number":
+            code = "invalid_percent"
+        want = KIND_ZH.get(inp.kind, "有效内容")
+        yield _finding(sheet, cell, Severity.error, code,
+                       f"“{label}”应填写{want}，实际填写“{shown}”", p.raw)
+        return
+    for note in p.notes:
+        if note == "unit_yuan":
+            yield _finding(sheet, cell, Severity.warning, "money_in_yuan",
+                           f"“{label}”填写“{shown}”，单位应为万元，已按元折算为{p.value}万元，请核实", p.raw)
+        elif note == "precision":
+            yield _finding(sheet, cell, Severity.warning, "money_precision",
+                           f"“{label}”金额“{shown}”超过两位小数", p.raw)
+        elif note == "negative":
+            yield _finding(sheet, cell, Severity.error, "money_negative",
+                           f"“{label}”金额不能为负数，实际为“{shown}”", p.raw)
+        elif note == "out_of_range":
+            yield _finding(sheet, cell, Severity.error, "percent_out_of_range",
+                           f"“{label}”应为0-100之间的百分比，实际为“{shown}”", p.raw)
+        elif note == "too_long":
+            yield _finding(sheet, cell, Severity.error, "text_too_long",
+                           f"“{label}”超过{inp.max_length}字（实际{len(str(p.value))}字）", None)
+    if inp.kind == Kind.code and inp.pattern and p.value is not None \
+            and not _regex(inp.pattern).fullmatch(str(p.value)):
+        yield _finding(sheet, cell, Severity.error, "code_pattern",
+                       f"“{label}”“{p.value}”格式不正确，应为{inp.pattern_hint or inp.pattern}", p.value)
+
+
+def _sheet_checks(sheet: SheetValues) -> Iterator[Finding]:
+    for cell in sheet.fields.values():
+        if cell.input.fixed:
+            continue
+        yield from _cell_checks(sheet, cell, required=cell.input.required)
+    spec_fields = {}
+    for cells in sheet.lists.values():
+        for cell in cells:
+            yield from _cell_checks(sheet, cell, required=False)
+        if cells:
+            spec_fields[cells[0].input.field] = cells
+    for fid, cells in spec_fields.items():
+        filled = sum(1 for c in cells if not c.parsed.blank)
+        need = sum(1 for c in cells if c.input.required)
+        if filled < need:
+            first = cells[0]
+            yield _finding(sheet, first, Severity.error, "list_too_few",
+                           f"“{first.input.label.rsplit('第', 1)[0]}”至少填写{need}项")
+    for rows in sheet.tables.values():
+        for _index, cells, _fixed in rows:
+            texts = {c: cell for c, cell in cells.items()}
+            all_na = any(c.parsed.marker == "not_applicable" for c in texts.values())
+            for cell in texts.values():
+                required = cell.input.required
+                if all_na:
+                    required = False  # …… marks the whole category as not applicable
+                yield from _cell_checks(sheet, cell, required=required)

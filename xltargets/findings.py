@@ -1,0 +1,65 @@
+"""Findings: what the reader and the checks say about a returned workbook, as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+SEVERITY_ZH = {Severity.error: "错误", Severity.warning: "警告", Severity.info: "提示"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (or worth saying) about a return.
+
+    ``code`` is stable English for scripts; ``message`` is the Chinese sentence a reviewer or a
+    department reads. ``path`` is the field path in the submission JSON (``projects[0].budget_total``).
+    """
+
+    severity: Severity
+    code: str
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+    path: str | None = None
+    value: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "path": self.path,
+            "value": _jsonable(self.value),
+        }
+        if self.extra:
+            out["extra"] = {k: _jsonable(v) for k, v in self.extra.items()}
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    from decimal import Decimal
+    import datetime as dt
+
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    return str(value)

@@ -1,0 +1,236 @@
+"""A returned workbook's values, typed and located: what the checks look at.
+
+:func:`normalize` turns raw cell values (read through the layout) into :class:`FormValues`:
+each value parsed by its kind, with the cell it came from, so every finding can name its sheet
+and cell. The views below are the small API rules use (see :mod:`xltargets.rules`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .findings import Finding, Severity
+from .layout.model import Input, Layout, SheetLayout
+from .spec.model import Kind, Spec, TableSpec
+from .values import (
+    Parsed,
+    parse_code,
+    parse_date,
+    parse_indicator_value,
+    parse_integer,
+    parse_money,
+    parse_percent,
+    parse_phone,
+    parse_text,
+)
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One parsed input cell with where it came from."""
+
+    input: Input
+    parsed: Parsed
+
+    @property
+    def value(self) -> Any:
+        return self.parsed.value
+
+
+@dataclass
+class SheetValues:
+    layout: SheetLayout
+    fields: dict[str, Cell] = field(default_factory=dict)
+    lists: dict[str, list[Cell]] = field(default_factory=dict)
+    #: table id -> filled rows (blank rows dropped, order kept), each column id -> Cell
+    tables: dict[str, list[tuple[int, dict[str, Cell], dict[str, str]]]] = field(default_factory=dict)
+
+
+@dataclass
+class FormValues:
+    spec: Spec
+    layout: Layout
+    year: int
+    region: str
+    sheets: list[SheetValues]
+
+
+def parse_kind(cell: Input, raw: Any, *, fraction: bool = False) -> Parsed:
+    kind = cell.kind
+    if kind == Kind.money:
+        return parse_money(raw)
+    if kind == Kind.percent:
+        return parse_percent(raw, fraction=fraction)
+    if kind == Kind.integer:
+        return parse_integer(raw)
+    if kind == Kind.date:
+        return parse_date(raw)
+    if kind == Kind.phone:
+        return parse_phone(raw)
+    if kind == Kind.code:
+        return parse_code(raw, digits=cell.digits)
+    if kind == Kind.indicator_value:
+        return parse_indicator_value(raw)
+    return parse_text(raw, max_length=cell.max_length)
+
+
+def _fraction_sheet(sheet: SheetLayout, raw: dict[Path_, Any]) -> bool:
+    """Percent cells that all hold fractions ≤ 1 reaching 1 were typed as 25% in a %-cell."""
+    nums = []
+    for cell in sheet.inputs:
+        if cell.kind == Kind.percent and len(cell.path) == 1:
+            value = raw.get(cell.path)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                nums.append(float(value))
+    return bool(nums) and max(nums) == 1.0 and all(0 <= n <= 1 for n in nums) and len(nums) > 1
+
+
+def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, year: int,
+              region: str = "") -> FormValues:
+    """Parse every input cell of every sheet by its kind. Pure: no I/O."""
+    sheets = []
+    for sheet in layout.sheets:
+        cells = raw.get(sheet.name, {})
+        fraction = _fraction_sheet(sheet, cells)
+        sv = SheetValues(sheet)
+        for cell in sheet.inputs:
+            value = cells.get(cell.path)
+            if len(cell.path) == 1:
+                sv.fields[cell.field] = Cell(cell, parse_kind(cell, value, fraction=fraction))
+            elif len(cell.path) == 2:
+                sv.lists.setdefault(cell.field, []).append(Cell(cell, parse_kind(cell, value)))
+        for table in sheet.tables.values():
+            rows = []
+            for row in table.rows:
+                parsed = {col: Cell(inp, parse_kind(inp, cells.get(inp.path)))
+                          for col, inp in row.cells.items()}
+                filled = any(not c.parsed.blank for c in parsed.values())
+                if table.style == "free" and not filled:
+                    continue  # blank rows of a free table are not data
+                if table.style == "skeleton" and not filled:
+                    continue
+                rows.append((row.index, parsed, row.fixed))
+            sv.tables[table.id] = rows
+        sheets.append(sv)
+    return FormValues(spec, layout, year, region, sheets)
+
+
+# --- views for rules ---------------------------------------------------------------------------
+
+class SheetView:
+    def __init__(self, form: FormView, values: SheetValues) -> None:
+        self._form = form
+        self._values = values
+        self.name = values.layout.name
+        self.index = values.layout.index
+        self._spec_sheet = form.spec.sheet(values.layout.key)
+
+    def _cell(self, field_id: str) -> Cell | None:
+        return self._values.fields.get(field_id)
+
+    def number(self, field_id: str) -> Decimal | None:
+        cell = self._cell(field_id)
+        if cell is None or cell.parsed.problem:
+            return None
+        value = cell.parsed.value
+        return value if isinstance(value, Decimal) else (Decimal(value) if isinstance(value, int) else None)
+
+    def text(self, field_id: str) -> str | None:
+        cell = self._cell(field_id)
+        if cell is None or cell.parsed.value is None:
+            return None
+        return str(cell.parsed.value)
+
+    def label(self, field_id: str) -> str:
+        for f in self._spec_sheet.fields:
+            if f.id == field_id:
+                return f.label
+        return field_id
+
+    def table_spec(self, table_id: str) -> TableSpec:
+        return next(t for t in self._spec_sheet.tables if t.id == table_id)
+
+    def rows(self, table_id: str) -> list[RowView]:
+        return [RowView(self, table_id, index, cells, fixed)
+                for index, cells, fixed in self._values.tables.get(table_id, [])]
+
+    def path(self, field_id: str) -> str:
+        return _path(self._values.layout, (field_id,))
+
+    def finding(self, severity: Severity, code: str, message: str, *, field: str | None = None,
+                value: Any = None, table: str | None = None,
+                extra: dict[str, Any] | None = None) -> Finding:
+        cell = None
+        path = _path(self._values.layout, ())
+        if field is not None:
+            c = self._cell(field)
+            cell = c.input.box.ref if c is not None else None
+            path = _path(self._values.layout, (field,))
+        elif table is not None:
+            t = self._values.layout.tables.get(table)
+            if t is not None:
+                from .layout.model import a1
+
+                cell = a1(t.header_row, 0)
+            path = _path(self._values.layout, (table,))
+        return Finding(severity, code, message, sheet=self.name, cell=cell, path=path,
+                       value=value, extra=extra or {})
+
+
+class RowView:
+    def __init__(self, sheet: SheetView, table_id: str, index: int, cells: dict[str, Cell],
+                 fixed: dict[str, str]) -> None:
+        self.sheet = sheet
+        self.table_id = table_id
+        self.index = index
+        self.cells = cells
+        self.fixed = fixed
+
+    def text(self, column: str) -> str | None:
+        if column in self.fixed:
+            return self.fixed[column]
+        cell = self.cells.get(column)
+        if cell is None or cell.parsed.value is None:
+            return None
+        value = cell.parsed.value
+        return getattr(value, "text", None) or str(value)
+
+    def value(self, column: str) -> Any:
+        cell = self.cells.get(column)
+        return None if cell is None else cell.parsed.value
+
+    def finding(self, severity: Severity, code: str, message: str, *, column: str,
+                value: Any = None) -> Finding:
+        cell = self.cells.get(column)
+        layout = self.sheet._values.layout
+        ref = cell.input.box.ref if cell is not None else None
+        if ref is None:  # a fixed column (skeleton 一级/二级): point at the row's first input
+            row = layout.tables[self.table_id].rows[self.index]
+            ref = next(iter(row.cells.values())).box.ref
+        return Finding(severity, code, f"第{self.index + 1}行：{message}", sheet=self.sheet.name,
+                       cell=ref, path=_path(layout, (self.table_id, self.index, column)),
+                       value=value)
+
+
+class FormView:
+    def __init__(self, values: FormValues) -> None:
+        self.values = values
+        self.spec = values.spec
+        self.year = values.year
+        self.region = values.region
+        self._views = [SheetView(self, s) for s in values.sheets]
+
+    def sheets(self, key: str) -> list[SheetView]:
+        return [v for v, s in zip(self._views, self.values.sheets, strict=True) if s.layout.key == key]
+
+
+def _path(sheet: SheetLayout, path: Path_) -> str:
+    base = "department" if sheet.index is None else f"projects[{sheet.index - 1}]"
+    out = base
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out

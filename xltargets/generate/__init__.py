@@ -1,0 +1,151 @@
+"""Generating templates: one locked workbook per department, prefilled from a roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .. import __version__
+from .._atomic import write_bytes, write_text
+from ..layout import Layout, plan
+from ..spec.load import spec_hash
+from ..spec.model import Spec
+from ..stamp import Stamp, template_id
+from .draw import FIXED_CREATED, DrawOptions, draw_workbook
+from .roster import Department, read_roster
+
+MANIFEST_FORMAT = "xltargets.manifest/1"
+_jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
+
+
+@dataclass(frozen=True)
+class Built:
+    data: bytes
+    stamp: Stamp
+    layout: Layout
+
+
+def _prefill(spec: Spec, layout: Layout, dept: Department | None, year: int
+             ) -> tuple[dict[str, dict[tuple[str | int, ...], Any]], dict[str, set[tuple[str | int, ...]]],
+                        dict[str, dict[str, Any]]]:
+    values: dict[str, dict[tuple[str | int, ...], Any]] = {}
+    locked: dict[str, set[tuple[str | int, ...]]] = {}
+    context: dict[str, dict[str, Any]] = {}
+    base = {"year": year, "unit_code": dept.unit_code if dept else "",
+            "unit_name": dept.unit_name if dept else "",
+            "region_code": dept.region_code if dept else ""}
+    for sheet in layout.sheets:
+        fields = {f.id: f for f in spec.sheet(sheet.key).fields}
+        project = {}
+        if sheet.index is not None and dept is not None and sheet.index <= len(dept.projects):
+            project = dept.projects[sheet.index - 1]
+        context[sheet.name] = {"project": project}
+        if dept is None:
+            continue
+        ctx = {**base, "project": project}
+        for cell in sheet.scalar_inputs():
+            f = fields.get(cell.field)
+            if f is None or not f.prefill:
+                continue
+            value: Any = project.get(f.id) if sheet.index is not None else None
+            if value is None and f.id in base and sheet.index is None:
+                value = base[f.id] or None
+            if value is None and f.default:
+                value = _jinja.from_string(f.default).render(**ctx) or None
+            if value is not None:
+                values.setdefault(sheet.name, {})[cell.path] = value
+                locked.setdefault(sheet.name, set()).add(cell.path)
+    return values, locked, context
+
+
+def build_template(spec: Spec, year: int, *, department: Department | None = None,
+                   projects: int | None = None, password: str | None = None, batch: str = "",
+                   values: dict[str, dict[tuple[str | int, ...], Any]] | None = None,
+                   comments: dict[str, dict[str, str]] | None = None,
+                   extra_sheets: list[tuple[str, list[list[Any]]]] | None = None,
+                   created: dt.datetime = FIXED_CREATED) -> Built:
+    """One workbook, in memory. ``values`` fills input cells (examples, feedback copies)."""
+    count = len(department.projects) if department is not None and projects is None else (projects or 0)
+    layout = plan(spec, count)
+    payload = [p for p in department.projects] if department else count
+    stamp = Stamp(
+        spec_id=spec.id, spec_version=spec.version, spec_hash=spec_hash(spec),
+        template_id=template_id(spec_hash(spec), year, department.unit_code if department else "",
+                                payload, batch),
+        year=year, project_count=count,
+        unit_code=department.unit_code if department else "",
+        unit_name=department.unit_name if department else "",
+        region_code=department.region_code if department else "",
+        tool_version=__version__,
+    )
+    prefill, locked, context = _prefill(spec, layout, department, year)
+    merged = {k: dict(v) for k, v in prefill.items()}
+    for sheet_name, cells in (values or {}).items():
+        for path, value in cells.items():
+            if path not in locked.get(sheet_name, set()):
+                merged.setdefault(sheet_name, {})[path] = value
+    opts = DrawOptions(
+        year=year, stamp=stamp, values=merged, locked=locked, context=context,
+        unit_code=stamp.unit_code, unit_name=stamp.unit_name, password=password, created=created,
+        comments=comments or {}, extra_sheets=extra_sheets or [],
+    )
+    return Built(draw_workbook(spec, layout, opts), stamp, layout)
+
+
+def file_name(dept: Department, year: int) -> str:
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", dept.unit_name).strip("_")[:60]
+    return f"{dept.unit_code}_{safe}_{year}年绩效目标表.xlsx"
+
+
+def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Path, *,
+                   password: str | None = None, batch: str = "",
+                   progress: Callable[[Iterable[Department]], Iterable[Department]] | None = None,
+                   ) -> dict[str, Any]:
+    """One workbook per roster department, and the distribution manifest (manifest.json)."""
+    departments = read_roster(roster, spec)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    iterable: Iterable[Department] = progress(departments) if progress else departments
+    for dept in iterable:
+        built = build_template(spec, year, department=dept, password=password, batch=batch)
+        name = file_name(dept, year)
+        write_bytes(out / name, built.data)
+        entries.append({
+            "file": name,
+            "unit_code": dept.unit_code,
+            "unit_name": dept.unit_name,
+            "template_id": built.stamp.template_id,
+            "projects": len(dept.projects),
+            "sha256": hashlib.sha256(built.data).hexdigest(),
+        })
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "spec": {"id": spec.id, "version": spec.version, "hash": spec_hash(spec)},
+        "year": year,
+        "batch": batch,
+        "workbooks": entries,
+    }
+    write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    return manifest
+
+
+def generate_blank(spec: Spec, year: int, projects: int, out_dir: str | Path, *,
+                   password: str | None = None, batch: str = "") -> Path:
+    built = build_template(spec, year, projects=projects, password=password, batch=batch)
+    out = Path(out_dir)
+    path = out / f"{spec.id}_{year}_空白模板_{projects}个项目.xlsx"
+    write_bytes(path, built.data)
+    return path
+
+
+__all__ = ["Built", "Department", "build_template", "file_name", "generate_batch",
+           "generate_blank", "read_roster"]

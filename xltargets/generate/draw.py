@@ -1,0 +1,346 @@
+"""Drawing a :class:`Layout` with XlsxWriter into the bytes of one .xlsx workbook.
+
+Every XlsxWriter call goes through :func:`_ok`: XlsxWriter reports most mistakes by a warning
+and a negative return code, and a silently skipped validation is the worst failure a template
+generator can have. Output is deterministic: fixed document times and XlsxWriter's fixed zip
+times make the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import warnings
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from ..errors import TemplateError
+from ..layout.kinds import NUM_FORMATS
+from ..layout.model import Input, Layout, SheetLayout
+from ..spec.model import Kind, Spec
+from ..stamp import STAMP_HEADER, Stamp
+from .protect import lock_structure
+
+FIXED_CREATED = dt.datetime(2020, 1, 1, 0, 0, 0)
+BODY_FONT = "宋体"
+TITLE_FONT = "黑体"
+
+_STYLE_BASE: dict[str, Any] = {"font_name": BODY_FONT, "font_size": 10, "text_wrap": True,
+                                "valign": "vcenter"}
+_BORDER = {"border": 1}
+_INPUT_FILL = "#FFF7D6"      # pale yellow: where to type
+_PREFILL_FILL = "#EDEDED"    # grey: written by the office, locked
+
+STYLES: dict[str, dict[str, Any]] = {
+    "title": {"font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center",
+              "valign": "vcenter", "text_wrap": True},
+    "subtitle": {"align": "left"},
+    "right": {"align": "right"},
+    "label": {**_BORDER, "align": "center", "bold": True},
+    "header": {**_BORDER, "align": "center", "bold": True, "bg_color": "#F2F2F2"},
+    "fixed": {**_BORDER, "align": "center"},
+    "note": {**_BORDER, "align": "center", "font_color": "#595959"},
+    "text": {**_BORDER, "align": "left"},
+    "box": {**_BORDER},
+    "blank": {},
+    "check": {**_BORDER, "align": "center", "bold": True, "font_color": "#C00000",
+              "bg_color": "#F2F2F2"},
+}
+
+
+@dataclass
+class DrawOptions:
+    year: int
+    stamp: Stamp
+    #: values by sheet name, then by input path; written into the cells
+    values: dict[str, dict[tuple[str | int, ...], Any]] = field(default_factory=dict)
+    #: paths (per sheet) whose value came from the roster: written and locked
+    locked: dict[str, set[tuple[str | int, ...]]] = field(default_factory=dict)
+    #: template context for titles per sheet name (project fields for repeated sheets)
+    context: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unit_code: str = ""
+    unit_name: str = ""
+    password: str | None = None
+    created: dt.datetime = FIXED_CREATED
+    #: cells to highlight (feedback copies): sheet -> {A1: comment}
+    comments: dict[str, dict[str, str]] = field(default_factory=dict)
+    extra_sheets: list[tuple[str, list[list[Any]]]] = field(default_factory=list)
+
+
+_jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False,
+                            keep_trailing_newline=False)
+
+_CN_DIGITS = "零一二三四五六七八九十"
+
+
+def chinese_number(n: int) -> str:
+    if n <= 10:
+        return _CN_DIGITS[n]
+    if n < 20:
+        return "十" + (_CN_DIGITS[n - 10] if n > 10 else "")
+    tens, ones = divmod(n, 10)
+    return _CN_DIGITS[tens] + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def _templates_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_data" / "templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise TemplateError("templates folder not found (broken installation)")
+
+
+_file_env: jinja2.Environment | None = None
+
+
+def _file_templates() -> jinja2.Environment:
+    global _file_env
+    if _file_env is None:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_templates_dir())),
+                                 autoescape=False, undefined=jinja2.StrictUndefined,
+                                 keep_trailing_newline=False)
+        env.filters["chinese_number"] = chinese_number
+        _file_env = env
+    return _file_env
+
+
+def _ok(result: Any, what: str) -> Any:
+    if isinstance(result, int) and result < 0:
+        raise TemplateError(f"XlsxWriter refused {what} (code {result})")
+    return result
+
+
+def render(text: str, context: dict[str, Any]) -> str:
+    return _jinja.from_string(text).render(**context)
+
+
+class _Formats:
+    """XlsxWriter formats, created once per workbook and shared by key."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.cache: dict[tuple[str, bool], Any] = {}
+
+    def get(self, style: str, *, locked: bool = True) -> Any:
+        key = (style, locked)
+        fmt = self.cache.get(key)
+        if fmt is None:
+            props = {**_STYLE_BASE, **self._props(style, locked)}
+            props["locked"] = locked
+            fmt = self.wb.add_format(props)
+            self.cache[key] = fmt
+        return fmt
+
+    def _props(self, style: str, locked: bool) -> dict[str, Any]:
+        if style in STYLES:
+            return STYLES[style]
+        kind_name = style.split("_", 1)[1]
+        kind = Kind(kind_name)
+        props: dict[str, Any] = {**_BORDER, "bg_color": _PREFILL_FILL if locked else _INPUT_FILL}
+        if kind in NUM_FORMATS:
+            props["num_format"] = NUM_FORMATS[kind]
+        if kind in (Kind.money, Kind.percent, Kind.integer):
+            props["align"] = "right"
+        elif kind in (Kind.long_text, Kind.text_list):
+            props["align"] = "left"
+            props["valign"] = "top"
+        else:
+            props["align"] = "center" if kind in (Kind.choice, Kind.date, Kind.phone, Kind.code) else "left"
+        return props
+
+
+def draw_workbook(spec: Spec, layout: Layout, opts: DrawOptions) -> bytes:
+    """The finished .xlsx as bytes (workbook structure protection included)."""
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        # XlsxWriter warns and carries on; a template with a dropped rule must not ship
+        warnings.simplefilter("error")
+        try:
+            _draw(spec, layout, opts, buf)
+        except TemplateError:
+            raise
+        except (UserWarning, xlsxwriter.exceptions.XlsxWriterException) as exc:
+            raise TemplateError(f"XlsxWriter: {exc}") from None
+    return lock_structure(buf.getvalue(), opts.password)
+
+
+def _draw(spec: Spec, layout: Layout, opts: DrawOptions, buf: io.BytesIO) -> None:
+    wb = Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
+                        "strings_to_formulas": False, "strings_to_urls": False})
+    fmts = _Formats(wb)
+    wb.set_properties({
+        "title": render("{{ year }}年" + spec.name, {"year": opts.year}),
+        "subject": "预算绩效目标表",
+        "author": "xltargets",
+        "company": opts.unit_name,
+        "comments": f"{spec.id} {spec.version}",
+        "created": opts.created,
+    })
+    for key, value in opts.stamp.properties().items():
+        _ok(wb.set_custom_property(key, value, "text"), f"custom property {key}")
+    base_ctx = {"year": opts.year, "unit_code": opts.unit_code, "unit_name": opts.unit_name,
+                "spec": spec, "project": {}}
+    for sheet in layout.sheets:
+        ctx = {**base_ctx, **opts.context.get(sheet.name, {}), "n": sheet.index}
+        _draw_sheet(wb, fmts, sheet, ctx, opts)
+    _draw_instructions(wb, fmts, spec, layout, opts)
+    for title, rows in opts.extra_sheets:
+        _draw_table_sheet(wb, fmts, title, rows, opts)
+    _draw_lists(wb, fmts, layout, opts)
+    for name in layout.lists.names:
+        _ok(wb.define_name(name.name, "=" + name.ref), f"name {name.name}")
+    for sheet in layout.sheets:
+        for name in sheet.names:
+            _ok(wb.define_name(f"{_quote(sheet.name)}!{name.name}", "=" + name.ref), f"name {name.name}")
+    wb.close()
+
+
+def _quote(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _protect(ws: Worksheet, opts: DrawOptions) -> None:
+    ws.protect(opts.password or "", {
+        "select_locked_cells": True,
+        "select_unlocked_cells": True,
+        # long answers need taller rows: let people adjust heights, not structure
+        "format_rows": True,
+    })
+
+
+def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, kind: Kind | None = None) -> None:
+    if value is None or value == "":
+        _ok(ws.write_blank(row, col, None, fmt), "blank")
+    elif isinstance(value, bool):
+        _ok(ws.write_string(row, col, "是" if value else "否", fmt), "string")
+    elif isinstance(value, Decimal | int | float) and kind not in (Kind.code, Kind.phone, Kind.text,
+                                                                      Kind.long_text, Kind.text_list,
+                                                                      Kind.indicator_value):
+        _ok(ws.write_number(row, col, float(value), fmt), "number")
+    elif isinstance(value, dt.datetime | dt.date):
+        d = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        _ok(ws.write_datetime(row, col, d, fmt), "date")
+    else:
+        _ok(ws.write_string(row, col, str(value), fmt), "string")
+
+
+def _place(ws: Worksheet, box: Any, value: Any, fmt: Any, kind: Kind | None = None) -> None:
+    if box.merged:
+        _ok(ws.merge_range(box.r1, box.c1, box.r2, box.c2, "", fmt), f"merge {box.ref}")
+    _write(ws, box.r1, box.c1, value, fmt, kind)
+
+
+def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str, Any],
+                opts: DrawOptions) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    for c, width in enumerate(sheet.col_widths):
+        _ok(ws.set_column(c, c, width), "column width")
+    for r in range(sheet.n_rows):
+        _ok(ws.set_row(r, sheet.row_heights.get(r, 22.0)), "row height")
+    for st in sheet.statics:
+        text = render(st.text, ctx) if st.template else st.text
+        _place(ws, st.box, text, fmts.get(st.style))
+    values = opts.values.get(sheet.name, {})
+    locked = opts.locked.get(sheet.name, set())
+    for cell in sheet.inputs:
+        value = values.get(cell.path)
+        is_locked = cell.fixed or cell.path in locked
+        if cell.fixed and cell.field == "year":
+            value = opts.year
+        fmt = fmts.get(cell.style if not is_locked else "input_" + cell.kind.value, locked=is_locked)
+        _place(ws, cell.box, _cell_value(cell, value), fmt, cell.kind)
+    for check in sheet.checks:
+        fmt = fmts.get("check")
+        if check.box.merged:
+            _ok(ws.merge_range(check.box.r1, check.box.c1, check.box.r2, check.box.c2, "", fmt), "merge")
+        _ok(ws.write_formula(check.box.r1, check.box.c1, "=" + check.formula, fmt, ""), "formula")
+    for v in sheet.validations:
+        _ok(ws.data_validation(v.ref, dict(v.options)), f"validation {sheet.name}!{v.ref} ({v.origin})")
+    for ref, text in opts.comments.get(sheet.name, {}).items():
+        _ok(ws.write_comment(ref, text, {"author": "xltargets", "x_scale": 2.2, "y_scale": 2.0}),
+            f"comment {ref}")
+        _ok(ws.conditional_format(ref, {"type": "no_blanks", "format": fmts.get("check")}), "highlight")
+        _ok(ws.conditional_format(ref, {"type": "blanks", "format": fmts.get("check")}), "highlight")
+    _print_setup(ws, sheet.repeat_rows, sheet.landscape)
+    _protect(ws, opts)
+
+
+def _cell_value(cell: Input, value: Any) -> Any:
+    if value is None:
+        return None
+    if cell.kind == Kind.date and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _print_setup(ws: Worksheet, repeat: tuple[int, int] | None, landscape: bool) -> None:
+    ws.set_paper(9)  # A4
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+    ws.center_horizontally()
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    if repeat is not None:
+        _ok(ws.repeat_rows(repeat[0], repeat[1]), "print titles")
+    ws.hide_gridlines(2)
+
+
+def _draw_instructions(wb: Workbook, fmts: _Formats, spec: Spec, layout: Layout,
+                       opts: DrawOptions) -> None:
+    text = _file_templates().get_template("instructions.txt.j2").render(
+        spec=spec, year=opts.year, unit_code=opts.unit_code, unit_name=opts.unit_name,
+        stamp=opts.stamp, layout=layout)
+    ws = wb.add_worksheet(layout.instructions_sheet)
+    ws.set_column(0, 0, 100)
+    lines = [line for line in text.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        style = "title" if i == 0 else "subtitle"
+        ws.set_row(i, 36 if i == 0 else 30)
+        _write(ws, i, 0, line, fmts.get(style))
+    _print_setup(ws, None, False)
+    _protect(ws, opts)
+
+
+def _draw_table_sheet(wb: Workbook, fmts: _Formats, title: str, rows: list[list[Any]],
+                      opts: DrawOptions) -> None:
+    ws = wb.add_worksheet(title)
+    if rows:
+        for c in range(len(rows[0])):
+            ws.set_column(c, c, 18 if c < len(rows[0]) - 1 else 60)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            _write(ws, r, c, value, fmts.get("header" if r == 0 else "text"))
+    if rows:
+        ws.autofilter(0, 0, max(len(rows) - 1, 0), len(rows[0]) - 1)
+        ws.freeze_panes(1, 0)
+    _print_setup(ws, (0, 0), True)
+    _protect(ws, opts)
+
+
+def _draw_lists(wb: Workbook, fmts: _Formats, layout: Layout, opts: DrawOptions) -> None:
+    ws = wb.add_worksheet(layout.lists.name)
+    plain = fmts.get("blank")
+    for c, (header, values) in enumerate(layout.lists.columns):
+        _write(ws, 0, c, header, plain)
+        for r, value in enumerate(values, start=1):
+            _write(ws, r, c, value, plain)
+    sc = layout.lists.stamp_col
+    _write(ws, 0, sc, STAMP_HEADER, plain)
+    for r, (key, value) in enumerate(opts.stamp.items(), start=1):
+        _write(ws, r, sc, key, plain)
+        _write(ws, r, sc + 1, value, plain)
+    ws.hide()
+    _protect(ws, opts)

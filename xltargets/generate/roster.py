@@ -1,0 +1,184 @@
+"""The roster: which departments get a workbook, with what prefilled.
+
+A roster is a CSV (UTF-8, UTF-8 with BOM, or GB18030 as Excel saves it in China) or the first
+sheet of an .xlsx. Row 1 names the columns, by field id or by Chinese label:
+
+============== ============ ===========================================================
+column         label        meaning
+============== ============ ===========================================================
+unit_code      单位编码      required; identifies the department (one workbook each)
+unit_name      单位名称      required
+region_code    区划编码      optional, 6 digits; checked against project codes
+<project field> its label    any prefillable field of the project sheet (project_code,
+                            project_name, budget_total …); one row per project
+============== ============ ===========================================================
+
+A department with several projects has one row per project; a row with no project columns
+filled gives a department without projects. See ``examples/roster-hebei.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import RosterError
+from ..spec.model import FieldSpec, Kind, Spec
+from ..values import parse_code, parse_money, parse_text
+
+DEPARTMENT_COLUMNS = {"unit_code": "单位编码", "unit_name": "单位名称", "region_code": "区划编码"}
+MAX_ROSTER_BYTES = 20 * 2**20
+
+
+@dataclass
+class Department:
+    unit_code: str
+    unit_name: str
+    region_code: str = ""
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    row: int = 0
+
+
+def project_fields(spec: Spec) -> dict[str, FieldSpec]:
+    for sheet in spec.sheets:
+        if sheet.repeat == "per_project":
+            return {f.id: f for f in sheet.fields if f.prefill}
+    return {}
+
+
+def read_roster(path: str | Path, spec: Spec) -> list[Department]:
+    path = Path(path)
+    rows = _rows(path)
+    if not rows:
+        raise RosterError("名单为空（没有表头行）", path=path)
+    pfields = project_fields(spec)
+    by_label = {v: k for k, v in DEPARTMENT_COLUMNS.items()}
+    by_label.update({f.label: f.id for f in pfields.values()})
+    header = [_header(h, by_label) for h in rows[0]]
+    known = set(DEPARTMENT_COLUMNS) | set(pfields)
+    for i, name in enumerate(header):
+        if name and name not in known:
+            raise RosterError(
+                f"未知的列“{rows[0][i]}”；可用的列：{', '.join(sorted(known))}", path=path, row=1)
+    for need in ("unit_code", "unit_name"):
+        if need not in header:
+            raise RosterError(f"缺少必需的列 {need}（{DEPARTMENT_COLUMNS[need]}）", path=path, row=1)
+    code_field = _unit_code_field(spec)
+    departments: dict[str, Department] = {}
+    project_codes: dict[str, int] = {}
+    for number, raw in enumerate(rows[1:], start=2):
+        if not any(str(v).strip() for v in raw if v is not None):
+            continue
+        record = {header[i]: raw[i] for i in range(min(len(header), len(raw))) if header[i]}
+        code = parse_code(record.get("unit_code"), digits=code_field.digits if code_field else None).value
+        if not code:
+            raise RosterError("单位编码为空", path=path, row=number)
+        if code_field and code_field.pattern and not re.fullmatch(code_field.pattern, str(code)):
+            raise RosterError(f"单位编码“{code}”格式不正确，应为{code_field.pattern_hint or code_field.pattern}",
+                              path=path, row=number)
+        name = parse_text(record.get("unit_name")).value
+        if not name:
+            raise RosterError("单位名称为空", path=path, row=number)
+        region = parse_code(record.get("region_code"), digits=6).value or ""
+        dept = departments.get(str(code))
+        if dept is None:
+            dept = Department(str(code), str(name), str(region), row=number)
+            departments[str(code)] = dept
+        elif dept.unit_name != name:
+            raise RosterError(
+                f"单位编码{code}重复：第{dept.row}行为“{dept.unit_name}”，本行为“{name}”",
+                path=path, row=number)
+        project = _project(record, pfields, path, number)
+        if project:
+            pcode = project.get("project_code")
+            if pcode:
+                if pcode in project_codes:
+                    raise RosterError(f"项目编码{pcode}重复（第{project_codes[pcode]}行已有）",
+                                      path=path, row=number)
+                project_codes[pcode] = number
+            dept.projects.append(project)
+    if not departments:
+        raise RosterError("名单中没有单位", path=path)
+    return list(departments.values())
+
+
+def _unit_code_field(spec: Spec) -> FieldSpec | None:
+    for sheet in spec.sheets:
+        for f in sheet.fields:
+            if f.id == "unit_code":
+                return f
+    return None
+
+
+def _header(text: Any, by_label: dict[str, str]) -> str:
+    name = str(text or "").strip().lstrip("\ufeff")
+    return by_label.get(name, name)
+
+
+def _project(record: dict[str, Any], pfields: dict[str, FieldSpec], path: Path,
+             number: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for fid, f in pfields.items():
+        raw = record.get(fid)
+        if raw is None or str(raw).strip() == "":
+            continue
+        if f.kind == Kind.money:
+            parsed = parse_money(raw)
+            if not isinstance(parsed.value, Decimal) or parsed.problem:
+                raise RosterError(f"{f.label}“{raw}”不是有效金额", path=path, row=number)
+            if parsed.value < 0:
+                raise RosterError(f"{f.label}“{raw}”不能为负数", path=path, row=number)
+            out[fid] = parsed.value
+        elif f.kind == Kind.code:
+            value = parse_code(raw, digits=f.digits).value
+            if f.pattern and value and not re.fullmatch(f.pattern, str(value)):
+                raise RosterError(f"{f.label}“{raw}”格式不正确，应为{f.pattern_hint or f.pattern}",
+                                  path=path, row=number)
+            out[fid] = value
+        else:
+            out[fid] = parse_text(raw).value
+    return out
+
+
+def _rows(path: Path) -> list[list[Any]]:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise RosterError(f"无法读取名单：{exc.strerror}", path=path) from None
+    if size > MAX_ROSTER_BYTES:
+        raise RosterError("名单文件过大", path=path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path)
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RosterError("名单编码无法识别（请保存为 UTF-8 或 GBK 编码的 CSV）", path=path)
+    try:
+        return [row for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        raise RosterError(f"CSV 格式错误：{exc}", path=path) from None
+
+
+def _xlsx_rows(path: Path) -> list[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    from ..read._safety import open_package
+
+    with open_package(path):
+        pass  # the same size, zip and type limits as returned workbooks
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        sheet = wb.get_sheet_by_index(0)
+        return [list(r) for r in sheet.to_python(skip_empty_area=False)]
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise RosterError(f"无法读取名单工作簿：{exc}", path=path) from None

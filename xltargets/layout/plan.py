@@ -1,0 +1,369 @@
+"""The planner: ``plan(spec, project_count) -> Layout``. Pure, deterministic, cached.
+
+The grid of a sheet spec is read like an HTML table (see :mod:`xltargets.spec.model`). Blocks
+(``table``, ``list``) expand to many rows here. A second pass, once every field has an
+address, asks each rule for its Excel face (validation conditions and live check cells).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+import jinja2
+
+from ..rules import CellCondition, CheckFormula, ExcelSheet
+from ..spec.load import spec_hash
+from ..spec.model import FieldSpec, Kind, SheetSpec, Spec, TableSpec
+from .kinds import validation_options
+from .model import (
+    Box,
+    CheckCell,
+    Input,
+    Layout,
+    ListsSheet,
+    Name,
+    SheetLayout,
+    Static,
+    TableLayout,
+    TableRow,
+    Validation,
+    a1,
+    col_letter,
+    quote_sheet,
+)
+
+LISTS_SHEET = "_lists"
+INSTRUCTIONS_SHEET = "填表说明"
+DEFAULT_ROW_HEIGHT = 22.0
+HEADER_ROW_HEIGHT = 30.0
+#: the name of the 一级 list and the prefix of each 二级 list (ASCII: see EXCEL-FACTS.md)
+LEVEL1_NAME = "tax_l1"
+LEVEL2_PREFIX = "tax_l2_"
+
+_cache: dict[tuple[str, int], Layout] = {}
+_cache_lock = threading.Lock()
+_jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
+
+
+def plan(spec: Spec, project_count: int) -> Layout:
+    """The layout of a workbook of ``spec`` with ``project_count`` project sheets."""
+    if project_count < 0:
+        raise ValueError("project_count must be >= 0")
+    key = (spec_hash(spec) + spec.id, project_count)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    layout = _plan(spec, project_count)
+    with _cache_lock:
+        if len(_cache) > 256:
+            _cache.clear()
+        _cache[key] = layout
+    return layout
+
+
+def _plan(spec: Spec, project_count: int) -> Layout:
+    lists, level1_names, list_names = _lists_sheet(spec)
+    sheets: list[SheetLayout] = []
+    for sheet in spec.sheets:
+        if sheet.repeat == "per_project":
+            for n in range(1, project_count + 1):
+                sheets.append(_SheetPlanner(spec, sheet, n, list_names).run())
+        else:
+            sheets.append(_SheetPlanner(spec, sheet, None, list_names).run())
+    return Layout(
+        spec_id=spec.id,
+        spec_version=spec.version,
+        spec_hash=spec_hash(spec),
+        project_count=project_count,
+        sheets=tuple(sheets),
+        lists=lists,
+        instructions_sheet=INSTRUCTIONS_SHEET,
+        level1_names=level1_names,
+    )
+
+
+def sheet_name(sheet: SheetSpec, n: int | None) -> str:
+    return _jinja.from_string(sheet.name).render(n=n or 0)
+
+
+def _lists_sheet(spec: Spec) -> tuple[ListsSheet, dict[str, str], dict[str, str]]:
+    """Column A: the 一级 list; then one column per 一级 with its 二级; then the named lists."""
+    columns: list[tuple[str, tuple[str, ...]]] = []
+    names: list[Name] = []
+    list_names: dict[str, str] = {}
+    q = quote_sheet(LISTS_SHEET)
+
+    def add(header: str, values: list[str], name: str) -> None:
+        col = len(columns)
+        columns.append((header, tuple(values)))
+        letter = col_letter(col)
+        names.append(Name(name, f"{q}!${letter}$2:${letter}${len(values) + 1}"))
+
+    add("一级指标", [n.level1 for n in spec.taxonomy], LEVEL1_NAME)
+    list_names["taxonomy.level1"] = LEVEL1_NAME
+    level1_names: dict[str, str] = {}
+    for i, node in enumerate(spec.taxonomy, start=1):
+        add(node.level1, node.level2, f"{LEVEL2_PREFIX}{i}")
+        level1_names[node.level1] = f"{LEVEL2_PREFIX}{i}"
+    all_level2 = [l2 for node in spec.taxonomy for l2 in node.level2]
+    add("二级指标（全部）", list(dict.fromkeys(all_level2)), "tax_l2_all")
+    list_names["taxonomy.level2"] = "tax_l2_all"
+    for list_id, values in spec.lists.items():
+        name = "list_" + "".join(ch if ch.isalnum() and ch.isascii() else "_" for ch in list_id)
+        add(list_id, values, name)
+        list_names[list_id] = name
+    sheet = ListsSheet(LISTS_SHEET, tuple(columns), tuple(names), stamp_col=len(columns) + 1)
+    return sheet, level1_names, list_names
+
+
+class _SheetPlanner:
+    def __init__(self, spec: Spec, sheet: SheetSpec, n: int | None,
+                 list_names: dict[str, str]) -> None:
+        self.spec = spec
+        self.sheet = sheet
+        self.n = n
+        self.name = sheet_name(sheet, n)
+        self.list_names = list_names
+        self.fields = {f.id: f for f in sheet.fields}
+        self.tables_spec = {t.id: t for t in sheet.tables}
+        self.width = len(sheet.columns)
+        self.statics: list[Static] = []
+        self.inputs: list[Input] = []
+        self.check_slots: list[tuple[Box, str]] = []
+        self.heights: dict[int, float] = {}
+        self.tables: dict[str, TableLayout] = {}
+        self.covered: dict[int, set[int]] = {}
+        self.repeat: list[int] = []
+        self.row = 0
+        #: input cell -> (help text, list source, suggest)
+        self.extras: dict[tuple[str | int, ...], tuple[str | None, str | None, bool]] = {}
+        self.column_rules: list[tuple[str, str, str | None, str | None, bool]] = []
+        self.column_validations: list[tuple[str, Input, str | None, str | None, bool, str]] = []
+
+    # --- pass 1: place everything -----------------------------------------------------------
+    def run(self) -> SheetLayout:
+        for row in self.sheet.rows:
+            start = self.row
+            if row.cells is not None:
+                self._cells_row(row.cells)
+                self.heights.setdefault(start, row.height or DEFAULT_ROW_HEIGHT)
+            elif row.list is not None:
+                self._list_block(self.fields[row.list], row.side_label, row.side_span)
+            elif row.table is not None:
+                self._table_block(self.tables_spec[row.table], row.side_label, row.side_span)
+            if row.repeat:
+                self.repeat.extend(range(start, self.row))
+        return self._finish()
+
+    def _text(self, box: Box, text: str, style: str) -> None:
+        self.statics.append(Static(box, text, style, template="{{" in text or "{%" in text))
+
+    def _cells_row(self, cells: list[Any]) -> None:
+        r = self.row
+        col = 0
+        taken = self.covered.get(r, set())
+        for cell in cells:
+            while col in taken:
+                col += 1
+            box = Box(r, col, r + cell.rowspan - 1, col + cell.span - 1)
+            for dr in range(1, cell.rowspan):
+                self.covered.setdefault(r + dr, set()).update(range(col, col + cell.span))
+            if cell.field is not None:
+                f = self.fields[cell.field]
+                self._input(box, (f.id,), f)
+                if f.height:
+                    self.heights[r] = max(self.heights.get(r, 0), f.height)
+            elif cell.check is not None:
+                self.check_slots.append((box, cell.check))
+            else:
+                self._text(box, cell.text or "", cell.style or "label")
+            col += cell.span
+        self.row += 1
+
+    def _input(self, box: Box, path: tuple[str | int, ...], f: FieldSpec) -> Input:
+        style = "input_" + f.kind.value
+        if f.source is not None:
+            style = "fixed_" + f.kind.value
+        cell = Input(
+            box=box, path=path, field=f.id, kind=f.kind, label=f.label, style=style,
+            required=f.required, fixed=f.source is not None, prefillable=f.prefill,
+            max_length=f.max_length, length=f.length, pattern=f.pattern,
+            pattern_hint=f.pattern_hint, digits=f.digits,
+            list_id=f.list,
+        )
+        self.inputs.append(cell)
+        source = self.list_names.get(f.list) if f.list else None
+        self.extras[path] = (f.help, f"={source}" if source else None, False)
+        return cell
+
+    def _list_block(self, f: FieldSpec, side_label: str | None, side_span: int) -> None:
+        rows = f.rows or 1
+        r0 = self.row
+        c0 = 0
+        if side_label is not None:
+            self._text(Box(r0, 0, r0 + rows - 1, side_span - 1), side_label, "label")
+            c0 = side_span
+        for i in range(rows):
+            box = Box(r0 + i, c0, r0 + i, self.width - 1)
+            cell = Input(
+                box=box, path=(f.id, i), field=f.id, kind=f.kind, label=f"{f.label}第{i + 1}项",
+                style="input_long_text", required=f.required and i < f.min_items,
+                max_length=f.max_length,
+            )
+            self.inputs.append(cell)
+            self.extras[cell.path] = (f.help, None, False)
+            self.heights[r0 + i] = f.height or 36.0
+        self.row += rows
+
+    def _table_block(self, t: TableSpec, side_label: str | None, side_span: int) -> None:
+        r0 = self.row
+        c0 = side_span if side_label is not None else 0
+        starts: dict[str, tuple[int, int]] = {}
+        col = c0
+        for c in t.columns:
+            starts[c.id] = (col, col + c.span - 1)
+            self._text(Box(r0, col, r0, col + c.span - 1), c.label, "header")
+            col += c.span
+        self.heights[r0] = HEADER_ROW_HEIGHT
+        body = r0 + 1
+        height = t.row_height or 30.0
+        rows: list[TableRow] = []
+        fixed_cols = {t.level1, t.level2} if t.style == "skeleton" else set()
+        if t.style == "free":
+            plan_rows: list[dict[str, str]] = [{} for _ in range(t.rows)]
+        else:
+            plan_rows = []
+            for node in self.spec.taxonomy:
+                block_start = body + len(plan_rows)
+                for l2 in node.level2:
+                    k = t.category_rows.get(l2, t.rows_per_category)
+                    c1, c2 = starts[t.level2]
+                    r = body + len(plan_rows)
+                    self._text(Box(r, c1, r + k - 1, c2), l2, "fixed")
+                    plan_rows.extend({t.level1: node.level1, t.level2: l2} for _ in range(k))
+                c1, c2 = starts[t.level1]
+                self._text(Box(block_start, c1, body + len(plan_rows) - 1, c2), node.level1, "fixed")
+        for i, fixed in enumerate(plan_rows):
+            r = body + i
+            cells: dict[str, Input] = {}
+            for c in t.columns:
+                if c.id in fixed_cols:
+                    continue
+                c1, c2 = starts[c.id]
+                cell = Input(
+                    box=Box(r, c1, r, c2), path=(t.id, i, c.id), field=f"{t.id}_{c.id}",
+                    kind=c.kind, label=f"{c.label}（第{i + 1}行）", style="input_" + c.kind.value,
+                    required=c.required, max_length=c.max_length, list_id=c.list,
+                )
+                cells[c.id] = cell
+                self.inputs.append(cell)
+                source = None
+                if c.depends_on is not None:
+                    parent = f"${col_letter(starts[c.depends_on][0])}{r + 1}"
+                    # each row follows its own 一级 cell; the ASCII names avoid CJK in INDIRECT
+                    source = f'=INDIRECT("{LEVEL2_PREFIX}"&MATCH({parent},{LEVEL1_NAME},0))'
+                elif c.list is not None:
+                    source = "=" + self.list_names[c.list]
+                elif c.suggest is not None:
+                    source = "=" + self.list_names[c.suggest]
+                if i == 0:
+                    self.column_rules.append((c.id, c.label, c.help, source,
+                                              c.suggest is not None and c.list is None))
+            rows.append(TableRow(i, cells, dict(fixed)))
+            self.heights[r] = height
+        n_body = len(plan_rows)
+        if side_label is not None:
+            self._text(Box(r0, 0, r0 + n_body, side_span - 1), side_label, "label")
+        for col_id, label, help_text, source, suggest in self.column_rules:
+            first, last = rows[0].cells[col_id], rows[-1].cells[col_id]
+            # one validation per column over all rows: relative references follow each row
+            self.column_validations.append((
+                f"{first.box.ref}:{last.box.ref}",
+                replace(first, label=label), help_text, source, suggest,
+                f"{t.id}.{col_id}",
+            ))
+        self.column_rules.clear()
+        self.tables[t.id] = TableLayout(
+            id=t.id, label=t.label, style=t.style, columns=tuple(c.id for c in t.columns),
+            rows=tuple(rows), header_row=r0,
+        )
+        self.row = body + n_body
+
+    # --- pass 2: rules, validations, names ---------------------------------------------------
+    def _finish(self) -> SheetLayout:
+        refs = {c.field: c.box.ref for c in self.inputs if len(c.path) == 1}
+        excel = ExcelSheet(self.sheet.id, refs)
+        conditions: dict[str, list[CellCondition]] = {}
+        formulas: dict[str, str] = {}
+        for rule in self.spec.rules:
+            for item in rule.excel(excel):
+                if isinstance(item, CellCondition):
+                    conditions.setdefault(item.field, []).append(item)
+                elif isinstance(item, CheckFormula):
+                    formulas[item.rule_id] = item.formula
+        checks = tuple(
+            CheckCell(box, rule_id, formulas.get(rule_id, '""')) for box, rule_id in self.check_slots
+        )
+        validations = []
+        for cell in self.inputs:
+            if cell.fixed or len(cell.path) == 3:
+                continue
+            help_text, source, suggest = self.extras.get(cell.path, (None, None, False))
+            extra = conditions.get(cell.field, []) if len(cell.path) == 1 else []
+            opts = validation_options(cell, cell.box.ref, help_text=help_text, extra=extra,
+                                      list_source=source, suggest=suggest)
+            if opts is not None:
+                validations.append(Validation(cell.box.ref, opts, ".".join(map(str, cell.path))))
+        for ref, cell, help_text, source, suggest, origin in self.column_validations:
+            opts = validation_options(cell, cell.box.ref, help_text=help_text, extra=[],
+                                      list_source=source, suggest=suggest)
+            if opts is not None:
+                validations.append(Validation(ref, opts, origin))
+        q = quote_sheet(self.name)
+        names: list[Name] = []
+        for cell in self.inputs:
+            if len(cell.path) == 1:
+                names.append(Name(cell.field, f"{q}!{a1(cell.box.r1, cell.box.c1, absolute=True)}",
+                                  sheet=self.name))
+        lists_seen: dict[str, list[Input]] = {}
+        for cell in self.inputs:
+            if len(cell.path) == 2:
+                lists_seen.setdefault(cell.field, []).append(cell)
+        for fid, cells in lists_seen.items():
+            names.append(Name(fid, _range(q, cells[0].box, cells[-1].box), sheet=self.name))
+        for table in self.tables.values():
+            if not table.rows:
+                continue
+            first_row = table.header_row + 1
+            last_row = table.header_row + len(table.rows)
+            for col_id in table.columns:
+                sample = next((r.cells[col_id] for r in table.rows if col_id in r.cells), None)
+                if sample is not None:
+                    c = sample.box.c1
+                else:
+                    c = self._fixed_col(table, col_id)
+                letter = col_letter(c)
+                names.append(Name(f"{table.id}_{col_id}",
+                                  f"{q}!${letter}${first_row + 1}:${letter}${last_row + 1}",
+                                  sheet=self.name))
+        repeat = (min(self.repeat), max(self.repeat)) if self.repeat else None
+        return SheetLayout(
+            key=self.sheet.id, name=self.name, index=self.n,
+            col_widths=tuple(self.sheet.columns), row_heights=dict(self.heights),
+            statics=tuple(self.statics), inputs=tuple(self.inputs), checks=checks,
+            validations=tuple(validations), names=tuple(names), tables=dict(self.tables),
+            repeat_rows=repeat, landscape=self.sheet.landscape, n_rows=self.row,
+        )
+
+    def _fixed_col(self, table: TableLayout, col_id: str) -> int:
+        labels = {s.text: s.box.c1 for s in self.statics if s.box.r1 == table.header_row}
+        spec = self.tables_spec[table.id]
+        label = next(c.label for c in spec.columns if c.id == col_id)
+        return labels[label]
+
+
+def _range(q: str, first: Box, last: Box) -> str:
+    return f"{q}!{a1(first.r1, first.c1, absolute=True)}:{a1(last.r1, last.c1, absolute=True)}"

@@ -1,0 +1,382 @@
+"""Cross-field rules of a spec, each in one class with both of its faces.
+
+A rule says one thing a reviewer checks (``budget_fiscal + budget_other = budget_total``). The
+same object yields
+
+* ``excel(sheet)``: what the template shows of it, conditions merged into a cell's data
+  validation and live check cells (平衡 / 不平衡), used by the layout planner;
+* ``evaluate(form)``: the findings on a returned workbook, used by the checks.
+
+Keeping both faces on one object is what stops the Excel hint and the reader's verdict drifting
+apart. The reader is the authority: Excel validation is advice that pasting bypasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .findings import Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .form import FormView
+    from .findings import Finding
+
+
+@dataclass(frozen=True)
+class CellCondition:
+    """A condition (Excel formula) one input cell must meet, merged into its validation."""
+
+    field: str
+    #: formula over A1 references of the same sheet, without the leading '='
+    formula: str
+    message: str
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class CheckFormula:
+    """A live check cell: the grid places it with ``{check: rule_id}``."""
+
+    rule_id: str
+    formula: str
+
+
+class ExcelSheet:
+    """What a rule may ask of the layout while it is being planned (one sheet)."""
+
+    def __init__(self, sheet_id: str, refs: dict[str, str]) -> None:
+        self.sheet_id = sheet_id
+        self._refs = refs
+
+    def has(self, field: str) -> bool:
+        return field in self._refs
+
+    def ref(self, field: str) -> str:
+        return self._refs[field]
+
+
+def _money(value: Decimal | None) -> str:
+    return "空" if value is None else f"{value:f}"
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    severity: Severity = Severity.error
+
+    def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
+        return []
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        return iter(())
+
+    def fields(self) -> list[str]:
+        """Field ids this rule refers to (the spec loader checks they exist)."""
+        return []
+
+
+class SumEquals(_Rule):
+    """``sum(terms) == total`` in exact decimals; blank terms count as 0."""
+
+    type: Literal["sum_equals"]
+    sheet: str
+    total: str
+    terms: list[str]
+    code: str = "sum_mismatch"
+
+    def fields(self) -> list[str]:
+        return [self.total, *self.terms]
+
+    def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
+        if sheet.sheet_id != self.sheet:
+            return []
+        total = sheet.ref(self.total)
+        terms = ",".join(sheet.ref(t) for t in self.terms)
+        formula = (
+            f'IF(COUNT({total},{terms})=0,"",'
+            f'IF(ROUND(SUM({terms})-N({total}),2)=0,"平衡","不平衡"))'
+        )
+        return [CheckFormula(self.id, formula)]
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        for view in form.sheets(self.sheet):
+            total = view.number(self.total)
+            values = [view.number(t) for t in self.terms]
+            if total is None or all(v is None for v in values):
+                continue  # 'required' reports what is missing; a sum of nothing says nothing
+            got = sum((v for v in values if v is not None), Decimal(0))
+            if got != total:
+                parts = " + ".join(
+                    f"{view.label(t)}({_money(v)})" for t, v in zip(self.terms, values, strict=True)
+                )
+                yield view.finding(
+                    self.severity, self.code,
+                    f"{parts} = {got:f}，与{view.label(self.total)}({total:f})不相等，相差{got - total:f}",
+                    field=self.total, value=total,
+                    extra={"sum": got, "total": total, "rule": self.id},
+                )
+
+
+class CumulativePercent(_Rule):
+    """A spending plan: cumulative percentages, never decreasing, reaching ``final``."""
+
+    type: Literal["cumulative_percent"]
+    sheet: str
+    fields_: list[str] = Field(alias="fields")
+    final: Decimal = Decimal(100)
+    #: the project's budget, to recognise amounts typed where percentages belong
+    amount_field: str | None = None
+
+    def fields(self) -> list[str]:
+        return [*self.fields_, *([self.amount_field] if self.amount_field else [])]
+
+    def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
+        if sheet.sheet_id != self.sheet:
+            return []
+        out: list[CellCondition | CheckFormula] = []
+        refs = [sheet.ref(f) for f in self.fields_]
+        for prev, (field, ref) in zip(refs, list(zip(self.fields_, refs, strict=True))[1:], strict=False):
+            out.append(CellCondition(
+                field, f"OR(ISBLANK({prev}),{ref}>={prev})",
+                "资金支出计划为累计百分比，不能小于上一期", self.severity))
+        last = refs[-1]
+        steps = "".join(f",{b}>={a}" for a, b in zip(refs, refs[1:], strict=False))
+        formula = (
+            f'IF(COUNT({",".join(refs)})=0,"",IF(AND({last}={self.final:f}{steps}),"正常",'
+            f'"应逐期累计不减，{self._final_text()}"))'
+        )
+        out.append(CheckFormula(self.id, formula))
+        return out
+
+    def _final_text(self) -> str:
+        return f"最后一期应为{self.final:f}%"
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        for view in form.sheets(self.sheet):
+            values = [(f, view.number(f)) for f in self.fields_]
+            present = [(f, v) for f, v in values if v is not None]
+            if not present:
+                continue
+            amount = view.number(self.amount_field) if self.amount_field else None
+            if self._looks_like_amounts(present, amount):
+                shown = "、".join(f"{v:f}" for _, v in present)
+                why = f"，与预算数{amount:f}相同" if amount is not None and any(
+                    v == amount for _, v in present) else ""
+                yield view.finding(
+                    self.severity, "plan_looks_like_amounts",
+                    f"资金支出计划应填写累计百分比（如 25、50、75、100），此处填写的是 {shown}{why}，似为金额",
+                    field=present[0][0], value=present[0][1],
+                    extra={"rule": self.id},
+                )
+                continue
+            previous: tuple[str, Decimal] | None = None
+            for field, value in present:
+                if previous is not None and value < previous[1]:
+                    yield view.finding(
+                        self.severity, "plan_decreasing",
+                        f"资金支出计划为累计数，{view.label(field)}({value:f}%)"
+                        f"小于{view.label(previous[0])}({previous[1]:f}%)",
+                        field=field, value=value, extra={"rule": self.id},
+                    )
+                previous = (field, value)
+            last_field, last_value = values[-1]
+            if last_value is None or last_value != self.final:
+                yield view.finding(
+                    self.severity, "plan_not_complete",
+                    f"资金支出计划{view.label(last_field)}应达到{self.final:f}%，"
+                    f"当前为{'空' if last_value is None else f'{last_value:f}%'}",
+                    field=last_field, value=last_value, extra={"rule": self.id},
+                )
+
+    def _looks_like_amounts(self, present: list[tuple[str, Decimal]],
+                            amount: Decimal | None) -> bool:
+        values = [v for _, v in present]
+        if any(v > self.final for v in values):
+            return True
+        if amount is not None and amount != self.final and any(v == amount for v in values):
+            # seed 003 typed 8.00 8.00 8.00 for a project of 8.00 万元
+            return True
+        return False
+
+
+class Taxonomy(_Rule):
+    """Every 二级 belongs to its 一级 (a stale 二级 left after the 一级 changed included)."""
+
+    type: Literal["taxonomy"]
+    sheet: str
+    table: str
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        spec = form.spec
+        known1 = {n.level1 for n in spec.taxonomy}
+        for view in form.sheets(self.sheet):
+            table = view.table_spec(self.table)
+            for row in view.rows(self.table):
+                l1 = row.text(table.level1)
+                l2 = row.text(table.level2)
+                if l1 is not None and l1 not in known1:
+                    yield row.finding(
+                        self.severity, "level1_unknown",
+                        f"一级指标“{l1}”不在指标体系中，应为：{'、'.join(sorted(known1, key=list(known1).index))}",
+                        column=table.level1, value=l1)
+                    continue
+                if l2 is None:
+                    continue
+                if l1 is None:
+                    yield row.finding(self.severity, "level1_missing",
+                                      f"已填写二级指标“{l2}”，但未选择一级指标",
+                                      column=table.level1, value=None)
+                    continue
+                children = spec.level2_of(l1)
+                if l2 not in children:
+                    owner = next((n.level1 for n in spec.taxonomy if l2 in n.level2), None)
+                    hint = f"（“{l2}”属于“{owner}”，可能是修改一级指标后遗留的二级指标）" if owner else ""
+                    yield row.finding(
+                        self.severity, "level2_mismatch",
+                        f"二级指标“{l2}”不属于一级指标“{l1}”{hint}；“{l1}”下可选：{'、'.join(children)}",
+                        column=table.level2, value=l2)
+
+
+class RequiredCategories(_Rule):
+    """Each listed 一级指标 has at least one filled indicator row."""
+
+    type: Literal["required_categories"]
+    sheet: str
+    table: str
+    level1: list[str]
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        for view in form.sheets(self.sheet):
+            table = view.table_spec(self.table)
+            seen = {row.text(table.level1) for row in view.rows(self.table)}
+            for name in self.level1:
+                if name not in seen:
+                    yield view.finding(
+                        self.severity, "category_missing",
+                        f"绩效指标中缺少一级指标“{name}”，每类至少填写一项",
+                        table=self.table, value=name)
+
+
+class CodeYear(_Rule):
+    """A project code carries the year (digits 7-8) and the region (digits 1-6)."""
+
+    type: Literal["code_year"]
+    sheet: str
+    field: str
+
+    def fields(self) -> list[str]:
+        return [self.field]
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        year2 = f"{form.year % 100:02d}" if form.year else None
+        regions: dict[str, str] = {}
+        for view in form.sheets(self.sheet):
+            code = view.text(self.field)
+            if code is None or len(code) < 8 or not code[:8].isdigit():
+                continue  # the pattern check reports malformed codes
+            if year2 and code[6:8] != year2:
+                yield view.finding(
+                    self.severity, "code_year_mismatch",
+                    f"项目编码第7-8位年度为“{code[6:8]}”，与本表预算年度{form.year}（{year2}）不一致",
+                    field=self.field, value=code)
+            regions.setdefault(code[:6], view.name)
+            expected = form.region
+            if expected and code[:6] != expected:
+                yield view.finding(
+                    Severity.warning, "code_region_mismatch",
+                    f"项目编码前6位区划“{code[:6]}”与本单位区划“{expected}”不一致",
+                    field=self.field, value=code)
+        if not form.region and len(regions) > 1:
+            first = next(iter(form.sheets(self.sheet)))
+            yield first.finding(
+                Severity.warning, "code_region_mismatch",
+                "各项目编码前6位区划不一致：" + "、".join(f"{r}（{s}）" for r, s in regions.items()),
+                field=self.field, value=None)
+
+
+class CostCap(_Rule):
+    """A 成本指标 capped above the project's own budget is probably a typo."""
+
+    type: Literal["cost_cap"]
+    sheet: str
+    table: str
+    level2: str = "成本指标"
+    column: str = "value"
+    budget: str
+    severity: Severity = Severity.warning
+
+    def fields(self) -> list[str]:
+        return [self.budget]
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        for view in form.sheets(self.sheet):
+            budget = view.number(self.budget)
+            if budget is None:
+                continue
+            table = view.table_spec(self.table)
+            for row in view.rows(self.table):
+                if row.text(table.level2) != self.level2:
+                    continue
+                iv = row.value(self.column)
+                cap = _cap_in_wan(iv)
+                if cap is not None and cap > budget:
+                    yield row.finding(
+                        self.severity, "cost_cap_exceeds_budget",
+                        f"成本指标“{iv.text}”上限{cap:f}万元高于本项目{view.label(self.budget)}{budget:f}万元",
+                        column=self.column, value=iv.text)
+
+
+def _cap_in_wan(iv: Any) -> Decimal | None:
+    if iv is None or getattr(iv, "number", None) is None:
+        return None
+    if iv.comparison not in ("≤", "<", "=", None):
+        return None
+    unit = (iv.unit or "").strip()
+    if unit in ("万元", "万"):
+        return Decimal(iv.number)
+    if unit == "元":
+        return Decimal(iv.number) / 10000
+    return None
+
+
+class CrossSheetSum(_Rule):
+    """The projects' amounts add up to a department total (a workbook may miss projects)."""
+
+    type: Literal["cross_sheet_sum"]
+    sheet: str
+    field: str
+    total_sheet: str
+    total: str
+    severity: Severity = Severity.warning
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        totals = form.sheets(self.total_sheet)
+        if not totals:
+            return
+        head = totals[0]
+        total = head.number(self.total)
+        views = form.sheets(self.sheet)
+        values = [v.number(self.field) for v in views]
+        if total is None or not views or all(v is None for v in values):
+            return
+        got = sum((v for v in values if v is not None), Decimal(0))
+        if got != total:
+            label = views[0].label(self.field)
+            yield head.finding(
+                self.severity, "projects_sum_mismatch",
+                f"{len(views)}个项目的{label}合计{got:f}，与{head.label(self.total)}({total:f})不相等，"
+                f"相差{got - total:f}（如有项目未列入本表，可忽略）",
+                field=self.total, value=total, extra={"sum": got, "total": total, "rule": self.id})
+
+
+Rule = Annotated[
+    SumEquals | CumulativePercent | Taxonomy | RequiredCategories | CodeYear | CostCap | CrossSheetSum,
+    Field(discriminator="type"),
+]

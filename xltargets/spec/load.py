@@ -1,0 +1,380 @@
+"""Loading specs: YAML in, a validated :class:`Spec` out, or a :class:`SpecError` naming the line.
+
+Validation happens in two passes. Pydantic checks the shape (keys, types, enums); then
+:func:`semantic_errors` checks what a schema cannot: references between parts, grid geometry
+and Excel's own limits. Both report a location path (``sheets[1].fields[3].kind``) that is
+mapped back to the YAML line it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from pydantic import ValidationError
+
+from ..errors import SpecError
+from .model import Kind, Spec
+
+Loc = tuple[str | int, ...]
+
+# Excel's limits (EXCEL-FACTS.md); exceeding them corrupts a file or silently drops a rule.
+SHEET_NAME_MAX = 31
+PROMPT_MAX = 255
+ERROR_MAX = 224
+TITLE_MAX = 32
+SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
+
+
+def builtin_dir() -> Path:
+    """The folder of built-in specs: package data when installed, the repo's specs/ otherwise."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_data" / "specs", here.parent / "specs"):
+        if candidate.is_dir():
+            return candidate
+    raise SpecError("built-in specs folder not found (broken installation)")
+
+
+def builtin_ids() -> list[str]:
+    return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A built-in spec id (``hunan``) or a path to a YAML file."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise SpecError("spec file not found", path=path)
+        return path
+    candidate = builtin_dir() / f"{name_or_path}.yaml"
+    if candidate.is_file():
+        return candidate
+    raise SpecError(f"unknown spec '{name_or_path}' (built-in: {', '.join(builtin_ids())})")
+
+
+def load_spec(name_or_path: str | Path) -> Spec:
+    """Load and validate a spec by built-in id or path; cached per file content."""
+    path = resolve(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read spec: {exc}", path=path) from None
+    return _load_text(text, str(path))
+
+
+@lru_cache(maxsize=32)
+def _load_text(text: str, source: str) -> Spec:
+    return parse_spec(text, source)
+
+
+def parse_spec(text: str, source: str = "<spec>") -> Spec:
+    data, lines = _yaml_with_lines(text, source)
+    if not isinstance(data, dict):
+        raise SpecError("a spec is a YAML mapping (id, version, sheets …)", path=source, line=1)
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = _data_loc(data, err["loc"])
+            errors.append(_located(source, lines, loc, _message(err)))
+        first = errors[0]
+        first.all_errors = errors  # type: ignore[attr-defined]
+        raise first from None
+    problems = semantic_errors(spec)
+    if problems:
+        errors = [_located(source, lines, loc, msg) for loc, msg in problems]
+        first = errors[0]
+        first.all_errors = errors  # type: ignore[attr-defined]
+        raise first
+    return spec
+
+
+def spec_hash(spec: Spec) -> str:
+    """Content hash of a spec: formatting and comments of the YAML do not change it."""
+    canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True,
+                           ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Spec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "xltargets form spec"
+    return schema
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+def _yaml_with_lines(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(f"YAML syntax error: {problem}", path=source, line=line) from None
+    if node is None:
+        raise SpecError("the spec file is empty", path=source)
+    lines: dict[Loc, int] = {}
+    try:
+        return _construct(node, (), lines), lines
+    except yaml.YAMLError as exc:
+        raise SpecError(f"YAML error: {exc}", path=source) from None
+
+
+def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = yaml.SafeLoader(" ").construct_object(key_node)  # scalars only
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            out[key] = _construct(value_node, (*loc, key), lines)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, (*loc, i), lines) for i, item in enumerate(node.value)]
+    loader = yaml.SafeLoader("")
+    return loader.construct_object(node)
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> Loc:
+    """Drop the discriminator tags pydantic inserts (``rules.0.sum_equals.terms``)."""
+    out: list[str | int] = []
+    current = data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            out.append(part)
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            out.append(part)
+            current = current[part]
+        elif isinstance(current, dict) and isinstance(part, str) and part not in current:
+            if "[" in part or part in ("function-after", "function-before"):
+                continue
+            if any(isinstance(v, dict) and v.get("type") == part for v in [current]):
+                continue
+            out.append(part)
+            current = None
+        else:
+            current = None
+    return tuple(out)
+
+
+def _located(source: str, lines: dict[Loc, int], loc: Loc, message: str) -> SpecError:
+    line = None
+    probe = loc
+    while probe is not None:
+        if probe in lines:
+            line = lines[probe]
+            break
+        probe = probe[:-1] if probe else None
+    return SpecError(message, path=source, line=line, location=_loc_text(loc) or None)
+
+
+def _loc_text(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type")
+    if kind == "enum":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"unknown value {err.get('input')!r}; expected {expected}"
+    if kind == "extra_forbidden":
+        return "unknown key (misspelt?)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        return f"unknown rule type {err.get('ctx', {}).get('tag')!r}; expected {err.get('ctx', {}).get('expected_tags')}"
+    return str(err.get("msg"))
+
+
+# --- semantic checks --------------------------------------------------------------------------
+
+_JINJA = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
+_SAMPLE = {"year": 2099, "n": 99, "unit_code": "000000", "unit_name": "单位名称",
+           "project": {}, "spec": {}}
+
+
+def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
+    """Everything a schema cannot say: references, geometry, Excel limits."""
+    out: list[tuple[Loc, str]] = []
+    lists = set(spec.lists) | {"taxonomy.level1", "taxonomy.level2"}
+    level1s = [n.level1 for n in spec.taxonomy]
+    if len(set(level1s)) != len(level1s):
+        out.append((("taxonomy",), "a 一级指标 appears twice"))
+    for i, node in enumerate(spec.taxonomy):
+        if not node.level2:
+            out.append((("taxonomy", i, "level2"), "a 一级指标 needs at least one 二级指标"))
+    sheet_ids = [s.id for s in spec.sheets]
+    if len(set(sheet_ids)) != len(sheet_ids):
+        out.append((("sheets",), "two sheets share an id"))
+    if sum(1 for s in spec.sheets if s.repeat == "per_project") > 1:
+        out.append((("sheets",), "at most one sheet may repeat per project"))
+    names_seen: set[str] = set()
+    for si, sheet in enumerate(spec.sheets):
+        at: Loc = ("sheets", si)
+        try:
+            name = _JINJA.from_string(sheet.name).render(**_SAMPLE)
+        except jinja2.TemplateError as exc:
+            out.append(((*at, "name"), f"bad template: {exc}"))
+            name = sheet.name
+        if len(name) > SHEET_NAME_MAX:
+            out.append(((*at, "name"), f"sheet name '{name}' is longer than {SHEET_NAME_MAX} characters"))
+        if SHEET_NAME_FORBIDDEN & set(name):
+            out.append(((*at, "name"), f"sheet name '{name}' contains one of []:*?/\\"))
+        if sheet.repeat == "per_project" and "{{" not in sheet.name:
+            out.append(((*at, "name"), "a repeated sheet's name must contain {{ n }}"))
+        if name in names_seen:
+            out.append(((*at, "name"), f"sheet name '{name}' is used twice"))
+        names_seen.add(name)
+        fields = {f.id: (fi, f) for fi, f in enumerate(sheet.fields)}
+        tables = {t.id: (ti, t) for ti, t in enumerate(sheet.tables)}
+        if len(fields) != len(sheet.fields):
+            out.append(((*at, "fields"), "two fields share an id"))
+        for fi, f in enumerate(sheet.fields):
+            out.extend(_field_errors((*at, "fields", fi), f, lists))
+        for ti, t in enumerate(sheet.tables):
+            tat = (*at, "tables", ti)
+            if t.id in fields:
+                out.append(((*tat, "id"), f"table id '{t.id}' is also a field id"))
+            col_ids = [c.id for c in t.columns]
+            if len(set(col_ids)) != len(col_ids):
+                out.append(((*tat, "columns"), "two columns share an id"))
+            for need in (t.level1, t.level2):
+                if need not in col_ids:
+                    out.append(((*tat,), f"table needs a '{need}' column (the taxonomy level)"))
+            for ci, c in enumerate(t.columns):
+                cat = (*tat, "columns", ci)
+                for key in ("list", "suggest"):
+                    ref = getattr(c, key)
+                    if ref is not None and ref not in lists:
+                        out.append(((*cat, key), f"unknown list '{ref}' (known: {', '.join(sorted(lists))})"))
+                if c.depends_on is not None and c.depends_on not in col_ids:
+                    out.append(((*cat, "depends_on"), f"unknown column '{c.depends_on}'"))
+                if c.help and len(c.help) > PROMPT_MAX:
+                    out.append(((*cat, "help"), f"input prompt longer than {PROMPT_MAX} characters"))
+                if c.span < 1:
+                    out.append(((*cat, "span"), "span must be at least 1"))
+            for cat_name in t.category_rows:
+                if not any(cat_name in n.level2 for n in spec.taxonomy):
+                    out.append(((*tat, "category_rows"), f"'{cat_name}' is not a 二级指标 of the taxonomy"))
+            if t.style == "free" and t.rows < 1:
+                out.append(((*tat, "rows"), "a free table needs at least one row"))
+        out.extend(_grid_errors(at, sheet, fields, tables, spec))
+    rule_ids = [r.id for r in spec.rules]
+    if len(set(rule_ids)) != len(rule_ids):
+        out.append((("rules",), "two rules share an id"))
+    for ri, rule in enumerate(spec.rules):
+        rat: Loc = ("rules", ri)
+        sheet_refs = [getattr(rule, k) for k in ("sheet", "total_sheet") if hasattr(rule, k)]
+        for ref in sheet_refs:
+            if ref not in sheet_ids:
+                out.append(((*rat,), f"unknown sheet '{ref}'"))
+        if sheet_refs and sheet_refs[0] in sheet_ids:
+            sheet = spec.sheet(sheet_refs[0])
+            known = {f.id for f in sheet.fields}
+            for ref in rule.fields():
+                if ref not in known:
+                    out.append(((*rat,), f"unknown field '{ref}' on sheet '{sheet.id}'"))
+            table = getattr(rule, "table", None)
+            if table is not None and table not in {t.id for t in sheet.tables}:
+                out.append(((*rat, "table"), f"unknown table '{table}' on sheet '{sheet.id}'"))
+        for name in getattr(rule, "level1", []) or []:
+            if isinstance(name, str) and name not in level1s:
+                out.append(((*rat, "level1"), f"'{name}' is not a 一级指标 of the taxonomy"))
+    return out
+
+
+def _field_errors(at: Loc, f: Any, lists: set[str]) -> list[tuple[Loc, str]]:
+    out: list[tuple[Loc, str]] = []
+    if f.help and len(f.help) > PROMPT_MAX:
+        out.append(((*at, "help"), f"input prompt longer than {PROMPT_MAX} characters"))
+    if f.kind == Kind.choice and (f.list is None or f.list not in lists):
+        out.append(((*at, "list"), "a choice field needs a known list"))
+    if f.kind == Kind.text_list and not f.rows:
+        out.append(((*at, "rows"), "a text_list field needs rows"))
+    if f.pattern is not None:
+        try:
+            re.compile(f.pattern)
+        except re.error as exc:
+            out.append(((*at, "pattern"), f"bad regular expression: {exc}"))
+    if len(f.label) > TITLE_MAX:
+        out.append(((*at, "label"), f"label longer than {TITLE_MAX} characters (Excel prompt titles)"))
+    return out
+
+
+def _grid_errors(at: Loc, sheet: Any, fields: dict[str, Any], tables: dict[str, Any],
+                 spec: Spec) -> list[tuple[Loc, str]]:
+    out: list[tuple[Loc, str]] = []
+    width = len(sheet.columns)
+    placed: dict[str, int] = {}
+    rule_ids = {r.id for r in spec.rules}
+    covered: dict[int, set[int]] = {}
+    row_no = 0
+    for ri, row in enumerate(sheet.rows):
+        rat = (*at, "rows", ri)
+        kinds = [k for k in ("cells", "table", "list") if getattr(row, k) is not None]
+        if len(kinds) != 1:
+            out.append((rat, "a row has exactly one of cells, table or list"))
+            row_no += 1
+            continue
+        if row.cells is not None:
+            col = 0
+            taken = covered.get(row_no, set())
+            for ci, cell in enumerate(row.cells):
+                cat = (*rat, "cells", ci)
+                while col in taken:
+                    col += 1
+                roles = [k for k in ("text", "field", "check") if getattr(cell, k) is not None]
+                if len(roles) != 1:
+                    out.append((cat, "a cell has exactly one of text, field or check"))
+                if cell.span < 1 or cell.rowspan < 1:
+                    out.append((cat, "span and rowspan must be at least 1"))
+                if col + cell.span > width:
+                    out.append((cat, f"cell runs past the sheet's {width} columns"))
+                if cell.field is not None:
+                    if cell.field not in fields:
+                        out.append(((*cat, "field"), f"unknown field '{cell.field}'"))
+                    placed[cell.field] = placed.get(cell.field, 0) + 1
+                if cell.check is not None and cell.check not in rule_ids:
+                    out.append(((*cat, "check"), f"unknown rule '{cell.check}'"))
+                for dr in range(1, cell.rowspan):
+                    covered.setdefault(row_no + dr, set()).update(range(col, col + cell.span))
+                col += cell.span
+            row_no += 1
+        else:
+            ref = row.table if row.table is not None else row.list
+            if row.table is not None and ref not in tables:
+                out.append(((*rat, "table"), f"unknown table '{ref}'"))
+                row_no += 1
+                continue
+            if row.list is not None:
+                if ref not in fields or fields[ref][1].kind != Kind.text_list:
+                    out.append(((*rat, "list"), f"'{ref}' is not a text_list field"))
+                    row_no += 1
+                    continue
+                placed[ref] = placed.get(ref, 0) + 1
+            if row.table is not None:
+                t = tables[ref][1]
+                need = sum(c.span for c in t.columns) + (row.side_span if row.side_label else 0)
+                if need > width:
+                    out.append((rat, f"table '{ref}' needs {need} columns, the sheet has {width}"))
+            row_no += 1  # blocks are checked as one row here: the planner expands them
+    for fid in fields:
+        if placed.get(fid, 0) == 0:
+            out.append(((*at, "fields", fields[fid][0]), f"field '{fid}' is not placed in rows"))
+        elif placed[fid] > 1:
+            out.append(((*at, "fields", fields[fid][0]), f"field '{fid}' is placed twice"))
+    return out
