@@ -7,7 +7,7 @@ and cell. The views below are the small API rules use (see :mod:`xltargets.rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,8 @@ from .values import (
 )
 
 Path_ = tuple[str | int, ...]
+_CENT = Decimal("0.01")
+_MONEY_MAX = Decimal(10) ** 12
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,13 @@ class FormValues:
 def parse_kind(cell: Input, raw: Any, *, fraction: bool = False) -> Parsed:
     kind = cell.kind
     if kind == Kind.money:
-        return parse_money(raw)
+        parsed = parse_money(raw)
+        value = parsed.value
+        if isinstance(value, Decimal) and value.is_finite() and abs(value) < _MONEY_MAX \
+                and value == value.quantize(_CENT):
+            # 万元 with two decimals, as printed on the form, whatever the cell stored (50.0 -> 50.00)
+            return replace(parsed, value=value.quantize(_CENT))
+        return parsed
     if kind == Kind.percent:
         return parse_percent(raw, fraction=fraction)
     if kind == Kind.integer:

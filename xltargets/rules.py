@@ -198,9 +198,12 @@ class CumulativePercent(_Rule):
     def _looks_like_amounts(self, present: list[tuple[str, Decimal]],
                             amount: Decimal | None) -> bool:
         values = [v for _, v in present]
+        valid = all(b >= a for a, b in zip(values, values[1:], strict=False)) and values[-1] == self.final
+        if valid:
+            return False  # a correct plan is a plan, whatever the budget happens to be
         if any(v > self.final for v in values):
             return True
-        if amount is not None and amount != self.final and any(v == amount for v in values):
+        if amount is not None and amount != self.final and values[-1] == amount:
             # seed 003 typed 8.00 8.00 8.00 for a project of 8.00 万元
             return True
         return False

@@ -1,0 +1,225 @@
+"""The command line: thin Typer commands over the library.
+
+Each command parses options, makes one library call, prints, and sets the exit status. Every
+:class:`XltargetsError` becomes one line ``错误：…`` naming the file; a traceback means a bug.
+Exit status: 0 fine, 1 findings of severity error (or a failed check), 2 an input that cannot
+be read or a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from . import __version__
+from ._atomic import write_text
+from .errors import SpecError, WorkbookError, XltargetsError
+from .findings import SEVERITY_ZH
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="xltargets: 预算绩效目标表 — generate locked Excel templates, read and check returns.")
+specs_app = typer.Typer(no_args_is_help=True, help="Inspect and validate form specs.")
+app.add_typer(specs_app, name="specs")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+SpecArg = Annotated[str, typer.Argument(help="Built-in spec id (hebei-county, hunan) or a YAML file.")]
+PasswordOpt = Annotated[str | None, typer.Option(
+    "--password", envvar="XLTARGETS_PASSWORD",
+    help="Sheet/workbook protection password (or env XLTARGETS_PASSWORD). Never stored.")]
+
+
+def _fail(exc: XltargetsError, code: int) -> None:
+    err.print(f"[bold red]错误：[/]{exc}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"xltargets {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Show the version and exit.")] = False) -> None:
+    """xltargets command line."""
+
+
+# --- specs -------------------------------------------------------------------------------------
+
+@specs_app.command("list")
+def specs_list() -> None:
+    """List the built-in specs."""
+    from .spec import builtin_ids, load_spec
+
+    for spec_id in builtin_ids():
+        spec = load_spec(spec_id)
+        out.print(f"{spec.id}\t{spec.version}\t{spec.name}", highlight=False)
+
+
+@specs_app.command("show")
+def specs_show(spec: SpecArg) -> None:
+    """Show a spec's sheets, fields and rules."""
+    from .spec import load_spec, spec_hash
+
+    try:
+        s = load_spec(spec)
+    except XltargetsError as exc:
+        _fail(exc, 2)
+    out.print(f"[bold]{s.id}[/] {s.version} — {s.name}  (hash {spec_hash(s)})", highlight=False)
+    for sheet in s.sheets:
+        out.print(f"\n[bold]{sheet.name}[/] ({sheet.id}, {sheet.repeat})", highlight=False)
+        for f in sheet.fields:
+            flags = ", ".join(x for x in ("required" if f.required else "",
+                                          "prefill" if f.prefill else "") if x)
+            out.print(f"  {f.id:<16} {f.kind.value:<16} {f.label} {('(' + flags + ')') if flags else ''}",
+                      highlight=False)
+        for t in sheet.tables:
+            cols = ", ".join(c.id for c in t.columns)
+            out.print(f"  table {t.id} [{t.style}]: {cols}", highlight=False)
+    out.print("\n[bold]taxonomy[/]")
+    for node in s.taxonomy:
+        out.print(f"  {node.level1} → {'、'.join(node.level2)}", highlight=False)
+    out.print("\n[bold]rules[/]")
+    for rule in s.rules:
+        out.print(f"  {rule.id:<24} {rule.type:<20} {rule.severity.value}", highlight=False)
+
+
+@specs_app.command("check")
+def specs_check(file: Annotated[Path, typer.Argument(help="A spec YAML file.")]) -> None:
+    """Validate a spec file; every mistake is printed with its line."""
+    from .spec import load_spec
+
+    try:
+        s = load_spec(file)
+    except SpecError as exc:
+        for e in getattr(exc, "all_errors", [exc]):
+            err.print(f"错误：{e}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    except XltargetsError as exc:
+        _fail(exc, 2)
+    out.print(f"OK {s.id} {s.version}", highlight=False)
+
+
+@specs_app.command("schema")
+def specs_schema(output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
+    """Print (or write) the JSON Schema of the spec format, for editors."""
+    from .spec import json_schema
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        write_text(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+# --- generate ----------------------------------------------------------------------------------
+
+@app.command()
+def generate(
+    spec: SpecArg,
+    year: Annotated[int, typer.Option(help="Budget year (预算年度).", min=2000, max=2100)],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    roster: Annotated[Path | None, typer.Option(help="Roster CSV/XLSX: one workbook per department.")] = None,
+    projects: Annotated[int | None, typer.Option(help="Blank template with N project sheets.", min=0, max=200)] = None,
+    batch: Annotated[str, typer.Option(help="Label of this distribution round (part of template ids).")] = "",
+    password: PasswordOpt = None,
+) -> None:
+    """Write locked Excel templates (one per department with --roster, or one blank)."""
+    from .generate import generate_batch, generate_blank
+    from .spec import load_spec
+
+    if (roster is None) == (projects is None):
+        err.print("错误：请指定 --roster（按名单生成）或 --projects N（空白模板）之一")
+        raise typer.Exit(2)
+    try:
+        s = load_spec(spec)
+        if roster is not None:
+            manifest = generate_batch(
+                s, year, roster, out_dir, password=password, batch=batch,
+                progress=lambda items: track(items, description="生成模板", console=err,
+                                             disable=not err.is_terminal))
+            out.print(f"已生成 {len(manifest['workbooks'])} 个工作簿 → {out_dir}（清单 manifest.json）")
+        else:
+            path = generate_blank(s, year, projects or 0, out_dir, password=password, batch=batch)
+            out.print(f"已生成空白模板 → {path}")
+    except XltargetsError as exc:
+        _fail(exc, 2)
+
+
+# --- read / check ------------------------------------------------------------------------------
+
+def _read(workbook: Path, spec: str | None) -> Any:
+    from .read import ReadOptions, read_workbook
+
+    return read_workbook(workbook, ReadOptions(spec=spec))
+
+
+@app.command()
+def read(
+    workbook: Annotated[Path, typer.Argument(help="A returned .xlsx workbook.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the JSON here.")] = None,
+    spec: Annotated[str | None, typer.Option(help="Override the spec named by the stamp.")] = None,
+) -> None:
+    """Read a returned workbook into JSON. Exit 0: no errors, 1: errors found, 2: unreadable."""
+    try:
+        submission = _read(workbook, spec)
+    except WorkbookError as exc:
+        _fail(exc, 2)
+    except XltargetsError as exc:
+        _fail(exc, 2)
+    text = json.dumps(submission.to_json(), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        write_text(output, text)
+        out.print(f"{workbook.name}: {_summary(submission)} → {output}", highlight=False)
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(1 if submission.errors else 0)
+
+
+def _summary(sub: Any) -> str:
+    return f"{_STATUS_ZH[sub.status]}（错误 {len(sub.errors)}，警告 {len(sub.warnings)}）"
+
+
+_STATUS_ZH = {"accepted": "通过", "accepted_with_warnings": "通过（有警告）", "rejected": "退回修改"}
+
+
+@app.command()
+def check(
+    workbook: Annotated[Path, typer.Argument(help="A returned .xlsx workbook.")],
+    spec: Annotated[str | None, typer.Option(help="Override the spec named by the stamp.")] = None,
+) -> None:
+    """Check a returned workbook and print its findings as a table."""
+    try:
+        submission = _read(workbook, spec)
+    except XltargetsError as exc:
+        _fail(exc, 2)
+    table = Table(title=f"{workbook.name}：{_summary(submission)}", show_lines=False)
+    for col in ("级别", "代码", "工作表", "单元格", "说明"):
+        table.add_column(col, overflow="fold")
+    for f in submission.findings:
+        table.add_row(SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message)
+    if submission.findings:
+        out.print(table)
+    else:
+        out.print(f"{workbook.name}：通过，未发现问题", highlight=False)
+    raise typer.Exit(1 if submission.errors else 0)
+
+
+def run() -> None:  # pragma: no cover - console entry for python -m
+    app(prog_name="xltargets")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    run()
