@@ -220,10 +220,8 @@ def detect_marker(raw: object) -> str | None:
 
     Not markers: ``无`` (a real answer), ``0``, ``不适用``, ``N/A``; they are left to the value.
     """
-    text = as_text(raw) if not isinstance(raw, str) else _clean_str(raw)
-    if not isinstance(text, str) or not text:
-        return None
-    return marker_of(text)
+    text = as_text(raw)
+    return marker_of(text) if isinstance(text, str) else None
 
 
 # Every marker starts with one of these (full-width forms included): a cheap test that lets

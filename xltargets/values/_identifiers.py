@@ -43,9 +43,10 @@ def parse_phone(raw: object) -> Parsed[str]:
 
     Mobile: 11 digits ``1[3-9]…``, separators and a ``+86`` dropped (``"177 6374 0907"``,
     ``17763740907.0`` → ``"17763740907"``). Landline: area code (010, 02x, or four digits from 03)
-    and a 7-8 digit number (not starting with 0) joined by ``-``, with an optional extension (``-123``, ``转123``):
-    ``"(0737)4567890"``, ``"07374567890"`` → ``"0737-4567890"``. A numeric cell that lost the
-    landline's leading zero gets it back (note ``zero_padded``). Anything else: ``bad_phone``.
+    and a 7-8 digit number not starting with 0, joined by ``-``, with an optional extension
+    (``-123``, ``转123``): ``"(0737)4567890"``, ``"07374567890"`` → ``"0737-4567890"``. A numeric
+    cell that lost the landline's leading zero gets it back (note ``zero_padded``). Anything else,
+    a number without area code included: ``bad_phone``.
     """
     if isinstance(raw, bool | dt.date | dt.time | dt.timedelta):
         return Parsed(None, raw, problem="bad_phone")

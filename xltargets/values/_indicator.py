@@ -161,9 +161,8 @@ def split_indicator(text: str) -> IndicatorValue:
         if number is not None:
             unit, end = _split_unit(folded, figure.end(), strict=True)
             rest = folded[end:].strip()
-            implied: str | None = None
-            if rest in _QUALIFIERS:
-                implied = _QUALIFIERS[rest]
+            # 以上/以内 after the figure say what a sign would have said.
+            implied = _QUALIFIERS.get(rest)
             if not rest or rest in _QUALIFIERS or _TRAILING_NOTE_RE.fullmatch(rest):
                 return IndicatorValue(text, QUANTITATIVE, implied, number, unit,
                                       _join(text[:figure.start()]), text[end:].strip() or None)

@@ -1,0 +1,242 @@
+"""Generated templates, inspected with openpyxl: protection, inputs, validations, names, stamp."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import range_boundaries
+
+from xltargets.generate import Department, build_template
+from xltargets.layout import LISTS_SHEET, plan
+from xltargets.spec import load_spec
+
+# The public field ids of shared/FORMS.md, by spec and sheet: the contract, written out here so
+# that a spec change that renames one fails this test.
+FORMS_IDS = {
+    "hebei-county": {
+        "department": ["unit_code", "unit_name", "year", "overall_goal", "sub_goals", "safeguards"],
+        "project": ["project_code", "project_name", "budget_total", "budget_fiscal", "budget_other",
+                    "funds_use", "plan_mar", "plan_jun", "plan_oct", "plan_dec", "goal"],
+    },
+    "hunan": {
+        "department": ["dept_name", "year", "budget_total", "income_general", "income_fund",
+                       "income_special", "income_other", "expense_basic", "expense_project",
+                       "functions", "overall_goal", "filled_by", "phone", "filled_date"],
+        "project": ["project_name", "dept", "budget_local", "budget_upper", "period", "period_goal",
+                    "year_goal", "filled_by", "phone", "filled_date"],
+    },
+}
+TABLE_COLUMNS = {
+    "hebei-county": {"project": ["level1", "level2", "level3", "description", "value", "basis"]},
+    "hunan": {"department": ["level1", "level2", "level3", "value"],
+              "project": ["level1", "level2", "level3", "value", "standard"]},
+}
+SPECS = ["hebei-county", "hunan"]
+
+
+def _load(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _cells(ref: str) -> set[tuple[int, int]]:
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+
+
+@pytest.fixture(scope="module", params=SPECS)
+def blank(request):
+    spec = load_spec(request.param)
+    built = build_template(spec, 2025, projects=2)
+    return spec, built, _load(built.data)
+
+
+def test_every_sheet_protected_and_structure_locked(blank):
+    spec, built, wb = blank
+    assert len(wb.worksheets) == 1 + 2 + 2  # department, 2 projects, instructions, lists
+    for ws in wb.worksheets:
+        assert ws.protection.sheet, ws.title
+    xml = zipfile.ZipFile(io.BytesIO(built.data)).read("xl/workbook.xml").decode()
+    assert '<workbookProtection lockStructure="1"/>' in xml
+    assert wb[LISTS_SHEET].sheet_state == "hidden"
+
+
+def test_exactly_the_input_cells_are_unlocked(blank):
+    spec, built, wb = blank
+    for sheet in built.layout.sheets:
+        ws = wb[sheet.name]
+        expected: set[tuple[int, int]] = set()
+        for inp in sheet.inputs:
+            if inp.fixed:
+                continue
+            b = inp.box
+            expected |= {(r + 1, c + 1) for r in range(b.r1, b.r2 + 1) for c in range(b.c1, b.c2 + 1)}
+        unlocked = {(cell.row, cell.column) for row in ws.iter_rows() for cell in row
+                    if cell.protection.locked is False}
+        assert unlocked == expected, sheet.name
+    for ws in (wb[LISTS_SHEET], wb["填表说明"]):
+        assert not [c for row in ws.iter_rows() for c in row if c.protection.locked is False]
+
+
+def test_every_input_cell_has_a_validation_with_chinese_prompt_and_error(blank):
+    spec, built, wb = blank
+    for sheet in built.layout.sheets:
+        ws = wb[sheet.name]
+        covered: dict[tuple[int, int], object] = {}
+        for dv in ws.data_validations.dataValidation:
+            assert dv.promptTitle and dv.prompt and dv.errorTitle and dv.error, dv.sqref
+            assert len(dv.promptTitle) <= 32 and len(dv.errorTitle) <= 32
+            assert len(dv.prompt) <= 255 and len(dv.error) <= 224
+            assert re.search(r"[\u4e00-\u9fff]", dv.prompt) and re.search(r"[\u4e00-\u9fff]", dv.error)
+            for ref in str(dv.sqref).split():
+                for cell in _cells(ref):
+                    covered[cell] = dv
+        for inp in sheet.inputs:
+            if inp.fixed:
+                continue
+            assert (inp.box.r1 + 1, inp.box.c1 + 1) in covered, (sheet.name, inp.box.ref, inp.path)
+
+
+def _lists_values(wb, name: str) -> list[str]:
+    dn = wb.defined_names[name]
+    (sheet, ref), = list(dn.destinations)
+    assert sheet == LISTS_SHEET
+    return [c.value for row in wb[sheet][ref.replace("$", "")] for c in row]
+
+
+def test_dropdowns_come_from_the_lists_sheet_and_cascade(blank):
+    spec, built, wb = blank
+    level1 = [n.level1 for n in spec.taxonomy]
+    assert _lists_values(wb, "tax_l1") == level1
+    seen_cascade = False
+    for sheet in built.layout.sheets:
+        ws = wb[sheet.name]
+        for dv in ws.data_validations.dataValidation:
+            if dv.type != "list":
+                continue
+            formula = dv.formula1
+            assert '"' not in formula or "INDIRECT" in formula, "inline lists are forbidden"
+            m = re.fullmatch(r'INDIRECT\("(\w+)"&MATCH\(\$([A-Z]+)(\d+),(\w+),0\)\)', formula)
+            if m:
+                seen_cascade = True
+                prefix, col, row, l1name = m.groups()
+                first = min(_cells(str(dv.sqref).split()[0]))
+                assert int(row) == first[0], "each row must follow its own 一级 cell"
+                assert _lists_values(wb, l1name) == level1
+                for i, node in enumerate(spec.taxonomy, start=1):
+                    assert _lists_values(wb, f"{prefix}{i}") == node.level2
+            else:
+                assert formula in wb.defined_names, formula
+                _lists_values(wb, formula)
+    if spec.id == "hebei-county":
+        assert seen_cascade
+
+
+def test_basis_suggestions_accept_free_text(blank):
+    spec, built, wb = blank
+    if spec.id != "hebei-county":
+        pytest.skip("only the Hebei form has 指标值确定依据")
+    ws = wb["项目1"]
+    dv = next(d for d in ws.data_validations.dataValidation if d.formula1 == "list_basis")
+    assert dv.errorStyle == "warning"
+    assert _lists_values(wb, "list_basis") == ["计划标准", "行业标准", "历史标准", "其他"]
+
+
+def test_forms_ids_are_sheet_scoped_names_on_unlocked_cells(blank):
+    spec, built, wb = blank
+    for sheet in built.layout.sheets:
+        ws = wb[sheet.name]
+        for fid in FORMS_IDS[spec.id][sheet.key]:
+            assert fid in ws.defined_names, (sheet.name, fid)
+            (target, ref), = list(ws.defined_names[fid].destinations)
+            assert target == sheet.name
+            cell = ws[ref.replace("$", "").split(":")[0]]
+            if fid == "year":
+                assert cell.value == 2025 and cell.protection.locked is not False
+            else:
+                assert cell.protection.locked is False, (sheet.name, fid)
+
+
+def test_table_column_names_cover_all_input_rows(blank):
+    spec, built, wb = blank
+    for sheet in built.layout.sheets:
+        ws = wb[sheet.name]
+        for col in TABLE_COLUMNS[spec.id].get(sheet.key, []):
+            name = f"indicators_{col}"
+            (target, ref), = list(ws.defined_names[name].destinations)
+            rows = {r for r, _ in _cells(ref.replace("$", ""))}
+            table = sheet.tables["indicators"]
+            assert rows == {table.header_row + 2 + i for i in range(len(table.rows))}
+
+
+def test_stamp_is_in_properties_and_on_the_lists_sheet(blank):
+    spec, built, wb = blank
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    assert props["xltargets.spec_id"] == spec.id
+    assert props["xltargets.spec_version"] == spec.version
+    assert props["xltargets.template_id"] == built.stamp.template_id
+    assert props["xltargets.year"] == "2025"
+    ws = wb[LISTS_SHEET]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    flat = [v for row in values for v in row]
+    assert "xltargets-stamp" in flat and built.stamp.template_id in flat
+
+
+def test_print_setup_a4_one_page_wide(blank):
+    spec, built, wb = blank
+    for sheet in built.layout.sheets:
+        ws = wb[sheet.name]
+        assert ws.page_setup.paperSize == 9
+        # fitToWidth is omitted when 1: that is its schema default (CT_PageSetup)
+        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows
+
+
+def test_generation_is_deterministic():
+    for spec_id in SPECS:
+        spec = load_spec(spec_id)
+        a = build_template(spec, 2025, projects=3).data
+        b = build_template(spec, 2025, projects=3).data
+        assert a == b
+        c = build_template(spec, 2026, projects=3).data
+        assert a != c
+
+
+def test_roster_prefill_is_written_and_locked():
+    spec = load_spec("hebei-county")
+    dept = Department("224002", "乐亭县网信办", "130225", projects=[
+        {"project_code": "13022525P002H4T100074", "project_name": "购买舆情监测服务",
+         "budget_total": Decimal("50.00"), "budget_fiscal": Decimal("50.00")},
+    ])
+    built = build_template(spec, 2025, department=dept)
+    wb = _load(built.data)
+    ws = wb["部门整体绩效目标"]
+    assert ws["B2"].value == "224002" and ws["B2"].protection.locked is not False
+    p = wb["项目1"]
+    assert p["A1"].value == "1.购买舆情监测服务绩效目标表"
+    cell = p[list(p.defined_names["budget_total"].destinations)[0][1].replace("$", "")]
+    assert cell.value == 50 and cell.protection.locked is not False
+    other = p[list(p.defined_names["budget_other"].destinations)[0][1].replace("$", "")]
+    assert other.value is None and other.protection.locked is False
+    assert built.stamp.unit_code == "224002" and built.stamp.project_count == 1
+
+
+def test_password_is_hashed_never_stored_in_clear():
+    spec = load_spec("hunan")
+    data = build_template(spec, 2024, projects=1, password="s3cret-密码").data
+    z = zipfile.ZipFile(io.BytesIO(data))
+    blob = b"".join(z.read(n) for n in z.namelist())
+    assert "s3cret".encode() not in blob
+    assert b'workbookPassword="' in z.read("xl/workbook.xml")
+    assert b'password="' in z.read("xl/worksheets/sheet1.xml")
+
+
+def test_layout_is_shared_by_project_count():
+    spec = load_spec("hunan")
+    assert plan(spec, 2) is plan(spec, 2)
+    assert len(plan(spec, 5).sheets_of("project")) == 5

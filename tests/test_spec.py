@@ -1,0 +1,126 @@
+"""Spec loading: every kind of mistake gives a located error, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from xltargets.errors import SpecError
+from xltargets.spec import builtin_ids, json_schema, load_spec, parse_spec
+
+SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+
+
+def _base() -> str:
+    return (SPECS_DIR / "hebei-county.yaml").read_text(encoding="utf-8")
+
+
+def _mutated(old: str, new: str) -> str:
+    text = _base()
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def _line_of(text: str, needle: str) -> int:
+    for i, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return i
+    raise AssertionError(needle)
+
+
+def test_builtin_specs_load():
+    assert builtin_ids() == ["hebei-county", "hunan"]
+    for spec_id in builtin_ids():
+        spec = load_spec(spec_id)
+        assert spec.id == spec_id
+
+
+def test_builtin_specs_validate_against_published_schema():
+    schema = json_schema()
+    for spec_id in builtin_ids():
+        data = yaml.safe_load((SPECS_DIR / f"{spec_id}.yaml").read_text(encoding="utf-8"))
+        jsonschema.validate(data, schema)
+
+
+MISTAKES = [
+    # (description, old, new, needle for the line, location part, message part)
+    ("unknown kind", "{id: budget_total, label: 预算数, kind: money",
+     "{id: budget_total, label: 预算数, kind: mony", "id: budget_total", "sheets[1].fields[2].kind",
+     "unknown value 'mony'"),
+    ("unknown key", "{id: funds_use, label: 资金用途, kind: long_text,",
+     "{id: funds_use, label: 资金用途, kind: long_text, colour: red,", "id: funds_use",
+     "sheets[1].fields[5].colour", "unknown key"),
+    ("missing key", "{id: goal, label: 绩效目标, kind: long_text,", "{id: goal, kind: long_text,",
+     "id: goal,", "sheets[1].fields[10].label", "required key is missing"),
+    ("unknown rule type", "type: sum_equals", "type: sum_equal", "type: sum_equal", "rules[0]",
+     "unknown rule type"),
+    ("rule names an unknown field", "terms: [budget_fiscal, budget_other]",
+     "terms: [budget_fiscal, budget_others]", "terms: [budget_fiscal", "rules[0]",
+     "unknown field 'budget_others'"),
+    ("sheet name too long", "name: 部门整体绩效目标", "name: 部门整体绩效目标部门整体绩效目标部门整体绩效目标部门整体绩效目标",
+     "name: 部门整体绩效目标部门", "sheets[0].name", "longer than 31"),
+    ("sheet name with forbidden character", 'name: "项目{{ n }}"', 'name: "项目/{{ n }}"',
+     'name: "项目/', "sheets[1].name", "contains one of"),
+    ("input prompt too long", "help: 每行填写一项工作保障措施}", "help: " + "很长的说明" * 60 + "}",
+     "很长的说明", "sheets[0].fields[5].help", "longer than 255"),
+    ("unknown list", "suggest: basis", "suggest: basiss", "suggest: basiss",
+     "sheets[1].tables[0].columns[5].suggest", "unknown list 'basiss'"),
+    ("field not placed", "- cells: [{text: 绩效目标, style: label}, {field: goal, span: 6}]",
+     "- cells: [{text: 绩效目标, style: label}, {text: 绩效目标, span: 6}]", "id: goal,",
+     "sheets[1].fields[10]", "not placed"),
+    ("cell past the last column", "- {text: 单位：万元, span: 2, style: right}",
+     "- {text: 单位：万元, span: 3, style: right}", "单位：万元, span: 3", "sheets[1].rows[1].cells[1]",
+     "runs past"),
+    ("bad regular expression", r"pattern: '^\d{6}$'", r"pattern: '^\d{6$('", r"pattern: '^\d{6$('",
+     "sheets[0].fields[0].pattern", "bad regular expression"),
+    ("taxonomy level1 unknown to a rule", "level1: [产出指标, 效益指标, 满意度指标]",
+     "level1: [产出指标, 效益指标, 满意指标]", "满意指标]", "rules[3].level1", "not a 一级指标"),
+    ("duplicate field id", "{id: plan_jun, label: 资金支出计划6月底", "{id: plan_mar, label: 资金支出计划6月底",
+     "id: plan_mar, label: 资金支出计划6月底", "sheets[1].fields", "two fields share an id"),
+]
+
+
+@pytest.mark.parametrize("what,old,new,needle,location,message", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_mistake_gives_located_error(what, old, new, needle, location, message, tmp_path):
+    text = _mutated(old, new)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    errors = getattr(info.value, "all_errors", [info.value])
+    match = [e for e in errors if e.location == location and message in e.message]
+    assert match, [str(e) for e in errors]
+    err = match[0]
+    assert err.path == str(path)
+    if what not in ("rule names an unknown field", "duplicate field id", "unknown rule type"):
+        assert err.line == _line_of(text, needle), str(err)
+    assert str(err).startswith(f"{path}:{err.line} {location}:")
+
+
+def test_yaml_syntax_error_is_located(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("id: x\nsheets: [\n  - a\n", encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert "YAML syntax error" in str(info.value) and info.value.line is not None
+
+
+def test_not_a_mapping_and_empty_and_missing(tmp_path):
+    with pytest.raises(SpecError, match="YAML mapping"):
+        parse_spec("- just\n- a list\n", "x.yaml")
+    with pytest.raises(SpecError, match="empty"):
+        parse_spec("", "x.yaml")
+    with pytest.raises(SpecError, match="not found"):
+        load_spec(tmp_path / "nope.yaml")
+    with pytest.raises(SpecError, match="unknown spec"):
+        load_spec("shanxi")
+
+
+def test_schema_has_the_rule_types():
+    text = str(json_schema())
+    for rule in ("sum_equals", "cumulative_percent", "taxonomy", "required_categories", "code_year",
+                 "cost_cap", "cross_sheet_sum"):
+        assert rule in text
