@@ -147,6 +147,11 @@ class SheetView:
         value = cell.parsed.value
         return value if isinstance(value, Decimal) else (Decimal(value) if isinstance(value, int) else None)
 
+    def invalid(self, field_id: str) -> bool:
+        """The cell holds something that could not be parsed (already reported by kind)."""
+        cell = self._cell(field_id)
+        return cell is not None and cell.parsed.problem is not None
+
     def text(self, field_id: str) -> str | None:
         cell = self._cell(field_id)
         if cell is None or cell.parsed.value is None:

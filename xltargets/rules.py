@@ -107,6 +107,8 @@ class SumEquals(_Rule):
 
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         for view in form.sheets(self.sheet):
+            if any(view.invalid(f) for f in (self.total, *self.terms)):
+                continue  # an unreadable amount is reported by kind; a sum over it says nothing
             total = view.number(self.total)
             values = [view.number(t) for t in self.terms]
             if total is None or all(v is None for v in values):
@@ -160,6 +162,8 @@ class CumulativePercent(_Rule):
 
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         for view in form.sheets(self.sheet):
+            if any(view.invalid(f) for f in self.fields_):
+                continue
             values = [(f, view.number(f)) for f in self.fields_]
             present = [(f, v) for f, v in values if v is not None]
             if not present:
@@ -366,6 +370,8 @@ class CrossSheetSum(_Rule):
         head = totals[0]
         total = head.number(self.total)
         views = form.sheets(self.sheet)
+        if head.invalid(self.total) or any(v.invalid(self.field) for v in views):
+            return
         values = [v.number(self.field) for v in views]
         if total is None or not views or all(v is None for v in values):
             return

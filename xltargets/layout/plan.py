@@ -210,7 +210,7 @@ class _SheetPlanner:
             box = Box(r0 + i, c0, r0 + i, self.width - 1)
             cell = Input(
                 box=box, path=(f.id, i), field=f.id, kind=f.kind, label=f"{f.label}第{i + 1}项",
-                style="input_long_text", required=f.required and i < f.min_items,
+                style="input_long_text", required=i < f.min_items,
                 max_length=f.max_length,
             )
             self.inputs.append(cell)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import python_calamine
 from python_calamine import CalamineWorkbook
 
 from ..checks import run_checks
@@ -29,6 +30,8 @@ from ..submission import Submission, build_submission
 from ._parts import WorkbookParts, workbook_parts
 from ._safety import Limits, Package, check_parts_for_calamine, open_package
 
+CALAMINE_ERRORS = (python_calamine.CalamineError, python_calamine.PasswordError,
+                   python_calamine.XmlError, python_calamine.ZipError)
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 #: share of a sheet's printed labels that may differ before the sheet is "not our template"
 LABEL_MISMATCH_LIMIT = 0.5
@@ -88,7 +91,12 @@ def read_workbook(path: str | Path, options: ReadOptions | None = None) -> Submi
     options = options or ReadOptions()
     path = Path(path)
     with open_package(path, options.limits) as pkg:
-        return _read(path, pkg, options)
+        try:
+            return _read(path, pkg, options)
+        except CALAMINE_ERRORS as exc:
+            # a part that passed the zip checks but that the cell reader cannot parse
+            raise WorkbookError("corrupt_workbook", "工作簿内容损坏，无法读取，请重新保存后提交",
+                                path=path, detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 def _read(path: Path, pkg: Package, options: ReadOptions) -> Submission:
@@ -103,7 +111,7 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> Submission:
     check_parts_for_calamine(pkg, sorted(n for n in pkg.names if n.endswith(".xml")))
     try:
         wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine's errors are its own classes; all mean unreadable
+    except CALAMINE_ERRORS as exc:
         raise WorkbookError("corrupt_workbook", "工作簿内容损坏，无法读取，请重新保存后提交",
                             path=path, detail=str(exc)[:200]) from None
     try:
@@ -151,7 +159,7 @@ def _stamp(parts: WorkbookParts, wb: CalamineWorkbook, sheet_names: list[str],
             continue
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception:
+        except CALAMINE_ERRORS:
             continue
         for row in rows[:1]:
             for c, value in enumerate(row):

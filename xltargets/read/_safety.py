@@ -47,7 +47,11 @@ import defusedxml.ElementTree as SafeET
 from xltargets.errors import WorkbookError
 
 __all__ = [
+    "DEFAULT_LIMITS",
+    "DEFLATE_MAX_RATIO",
     "MESSAGES",
+    "PROLOG_WINDOW",
+    "RATIO_FLOOR",
     "SNIFF_BYTES",
     "Limits",
     "Package",
@@ -101,6 +105,7 @@ MESSAGES: dict[str, str] = {
 SNIFF_BYTES = 8 * 1024
 #: how far into an XML part the root element must start (the prolog is a few hundred bytes)
 PROLOG_WINDOW = 64 * 1024
+_PROLOG_FIRST = 4096
 #: the ratio limit applies only to members at least this large once decompressed
 RATIO_FLOOR = 2**20
 #: deflate cannot expand data by more than about 1032:1 (258 bytes per 2-bit code)
@@ -142,7 +147,8 @@ def workbook_error(code: str, *, path: str | os.PathLike[str] | None = None,
     message = MESSAGES[code]
     if fields:
         message = message.format(**fields)
-    return WorkbookError(code, message, path=path, detail=detail)
+    return WorkbookError(code, message, path=None if path is None else os.fspath(path),
+                         detail=detail)
 
 
 def _human_bytes(n: float) -> str:
@@ -495,9 +501,19 @@ def check_xml_prolog(data: bytes) -> None:
 def _check_prolog(data: bytes, path: str | os.PathLike[str] | None = None,
                   part: str | None = None) -> None:
     try:
-        _scan_prolog(data[:PROLOG_WINDOW], complete=True)  # complete: raises rather than ask for more
+        # the prolog is nearly always within the first few hundred bytes: look there first
+        if len(data) <= _PROLOG_FIRST or not _scan_prolog(data[:_PROLOG_FIRST], complete=False):
+            _scan_prolog(data[:PROLOG_WINDOW], complete=True)  # raises rather than ask for more
     except WorkbookError as error:
         raise _located(error, path, part) from None
+
+
+def _prolog_found(head: bytes) -> bool:
+    """Whether ``head`` (a part's beginning) is enough to judge its prolog."""
+    try:
+        return _scan_prolog(head, complete=False)
+    except WorkbookError:
+        return True  # enough to refuse it
 
 
 def _located(error: WorkbookError, path: str | os.PathLike[str] | None,
@@ -988,12 +1004,7 @@ def check_parts_for_calamine(pkg: Package, parts: Iterable[str]) -> None:
 
 def _check_part_prolog(pkg: Package, name: str) -> None:
     """check_xml_prolog on part ``name``, decompressing 4 KB of it (64 KB for a long prolog)."""
-    head = pkg.read_head(name, 4096)
-    if len(head) == 4096:
-        try:
-            more = not _scan_prolog(head, complete=False)
-        except WorkbookError:
-            more = False  # the complete check below reports it
-        if more:
-            head = pkg.read_head(name, PROLOG_WINDOW)
+    head = pkg.read_head(name, _PROLOG_FIRST)
+    if len(head) == _PROLOG_FIRST and not _prolog_found(head):
+        head = pkg.read_head(name, PROLOG_WINDOW)
     _check_prolog(head, pkg.path, name)

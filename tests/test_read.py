@@ -1,0 +1,247 @@
+"""Reading filled workbooks: exact values back, and exactly one finding per planted mistake.
+
+Each mistake is planted alone into a clean form; the test names the finding it must cause by
+(code, sheet, cell). The same table runs through LibreOffice in test_libreoffice_roundtrip.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+from forms import CLEAN, skeleton_row, write_fill
+
+from xltargets.errors import WorkbookError
+from xltargets.read import ReadOptions, read_workbook
+
+SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "submission.schema.json")
+                    .read_text(encoding="utf-8"))
+
+D = "部门整体绩效目标"
+P = "项目1"
+HD = "部门整体支出绩效目标表"
+HC = skeleton_row("hunan", "project", "成本指标")
+
+# (id, spec, {(sheet, path): value}, [(code, sheet, cell), ...])
+MISTAKES = [
+    ("required", "hebei-county", {(P, ("goal",)): None}, [("required_missing", P, "B9")]),
+    ("money-text", "hebei-county", {(P, ("budget_other",)): "四万五"},
+     [("invalid_number", P, "G4")]),
+    ("sum", "hebei-county", {(P, ("budget_fiscal",)): Decimal("40.00")}, [("sum_mismatch", P, "C4")]),
+    ("plan-decreasing", "hebei-county", {(P, ("plan_oct",)): Decimal("40")},
+     [("plan_decreasing", P, "D8")]),
+    ("plan-not-100", "hebei-county", {(P, ("plan_dec",)): Decimal("90")},
+     [("plan_not_complete", P, "E8")]),
+    ("plan-amounts", "hebei-county",
+     {(P, ("plan_mar",)): None, (P, ("plan_jun",)): Decimal("50.00"),
+      (P, ("plan_oct",)): Decimal("50.00"), (P, ("plan_dec",)): Decimal("50.00")},
+     [("plan_looks_like_amounts", P, "C8"), ("required_missing", P, "B8")]),
+    ("percent-range", "hebei-county", {(P, ("plan_mar",)): Decimal("-5")},
+     [("percent_out_of_range", P, "B8")]),
+    ("level2-stale", "hebei-county", {(P, ("indicators", 0, "level2")): "社会效益指标"},
+     [("level2_mismatch", P, "B11")]),
+    ("level1-unknown", "hebei-county", {(P, ("indicators", 2, "level1")): "效果指标"},
+     [("level1_unknown", P, "A13"), ("category_missing", P, "A10")]),
+    ("category-missing", "hebei-county",
+     {(P, ("indicators", 3, c)): None for c in ("level1", "level2", "level3", "description", "value", "basis")},
+     [("category_missing", P, "A10")]),
+    ("indicator-incomplete", "hebei-county", {(P, ("indicators", 1, "value")): None},
+     [("required_missing", P, "F12")]),
+    ("code-pattern", "hebei-county", {(P, ("project_code",)): "1302252P002H4T"},
+     [("code_pattern", P, "B3")]),
+    ("code-year", "hebei-county", {(P, ("project_code",)): "13022521P002H4T100074"},
+     [("code_year_mismatch", P, "B3")]),
+    ("cost-cap", "hebei-county", {(P, ("indicators", 1, "value")): "≤80万元"},
+     [("cost_cap_exceeds_budget", P, "F12")]),
+    ("money-in-yuan", "hebei-county",
+     {(P, ("budget_total",)): "500000元", (P, ("budget_fiscal",)): "455000元",
+      (P, ("budget_other",)): "45000元"},
+     [("money_in_yuan", P, "C4"), ("money_in_yuan", P, "E4"), ("money_in_yuan", P, "G4")]),
+    ("list-empty", "hebei-county", {(D, ("sub_goals", 0)): None, (D, ("sub_goals", 1)): None},
+     [("list_too_few", D, "B4")]),
+    ("unit-code", "hebei-county", {(D, ("unit_code",)): "22400A"}, [("code_pattern", D, "B2")]),
+    ("income-split", "hunan", {(HD, ("income_general",)): Decimal("100.00")},
+     [("sum_mismatch", HD, "C4")]),
+    ("expense-split", "hunan", {(HD, ("expense_basic",)): Decimal("66.16")},
+     [("sum_mismatch", HD, "C4")]),
+    ("projects-total", "hunan",
+     {(HD, ("expense_basic",)): Decimal("100.04"), (HD, ("expense_project",)): Decimal("9.00")},
+     [("projects_sum_mismatch", HD, "E7")]),
+    ("phone", "hunan", {(HD, ("phone",)): "12345"}, [("invalid_phone", HD, "D33")]),
+    ("date", "hunan", {(P, ("filled_date",)): "2024年13月1日"}, [("invalid_date", P, "F27")]),
+    ("hunan-value-missing", "hunan", {(P, ("indicators", HC, "value")): None},
+     [("required_missing", P, f"E{9 + HC}")]),
+    ("hunan-cost-cap", "hunan", {(P, ("indicators", HC, "value")): "≤96万元"},
+     [("cost_cap_exceeds_budget", P, f"E{9 + HC}")]),
+]
+
+
+def plant(spec_id: str, changes: dict) -> dict:
+    fill = CLEAN[spec_id][0]()
+    for (sheet, path), value in changes.items():
+        if value is None:
+            fill[sheet].pop(path, None)
+        else:
+            fill[sheet][path] = value
+    return fill
+
+
+def _found(sub) -> list[tuple[str, str, str]]:
+    return sorted((f.code, f.sheet or "", f.cell or "") for f in sub.findings)
+
+
+@pytest.mark.parametrize("spec_id", sorted(CLEAN))
+def test_clean_form_round_trips_without_findings(spec_id, tmp_path):
+    fill = CLEAN[spec_id][0]()
+    path = write_fill(spec_id, fill, tmp_path / "clean.xlsx")
+    sub = read_workbook(path)
+    assert _found(sub) == []
+    assert sub.status == "accepted"
+    data = sub.to_json()
+    jsonschema.validate(data, SCHEMA)
+    assert data["source"]["stamp"]["spec_id"] == spec_id
+    sheets = {data["department"]["sheet"]: data["department"]} | {p["sheet"]: p for p in data["projects"]}
+    for sheet, values in fill.items():
+        obj = sheets[sheet]
+        for path, value in values.items():
+            if len(path) == 1:
+                got = obj[path[0]]
+            elif len(path) == 2:
+                got = obj[path[0]][path[1]]
+            else:
+                row = next(r for r in obj[path[0]] if r["row"] == path[1] + 1)
+                got = row[path[2]]
+                _assert_same(got, value, (sheet, path), row.get("markers"))
+                continue
+            _assert_same(got, value, (sheet, path), obj.get("markers"))
+
+
+def _assert_same(got, value, where, markers=None) -> None:
+    if value in ("……", "涉密"):
+        assert got is None and where[1][-1] in (markers or {}), where
+    elif isinstance(value, Decimal):
+        assert Decimal(got) == value and got == f"{value:.2f}" or Decimal(got) == value, where
+    elif isinstance(value, dt.date):
+        assert got == value.isoformat(), where
+    elif isinstance(got, dict):
+        assert got["text"] == value, where
+    else:
+        assert got == value, where
+
+
+@pytest.mark.parametrize("case", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_each_planted_mistake_gives_exactly_its_finding(case, tmp_path):
+    name, spec_id, changes, expected = case
+    path = write_fill(spec_id, plant(spec_id, changes), tmp_path / f"{name}.xlsx")
+    sub = read_workbook(path)
+    assert _found(sub) == sorted(expected)
+    jsonschema.validate(sub.to_json(), SCHEMA)
+    for f in sub.findings:
+        assert f.message and any("\u4e00" <= ch <= "\u9fff" for ch in f.message)
+
+
+def test_money_is_exact_decimal_text_in_json(tmp_path):
+    fill = CLEAN["hebei-county"][0]()
+    fill[P][("budget_total",)] = "１，２３４．５６"   # full-width, typed as text
+    fill[P][("budget_fiscal",)] = Decimal("1234.06")
+    fill[P][("budget_other",)] = Decimal("0.50")
+    sub = read_workbook(write_fill("hebei-county", fill, tmp_path / "m.xlsx"))
+    project = sub.to_json()["projects"][0]
+    assert project["budget_total"] == "1234.56"
+    assert project["budget_other"] == "0.50"
+    assert not sub.errors
+
+
+def test_invalid_values_are_kept_not_lost(tmp_path):
+    fill = CLEAN["hebei-county"][0]()
+    fill[P][("budget_other",)] = "四万五"
+    sub = read_workbook(write_fill("hebei-county", fill, tmp_path / "x.xlsx"))
+    project = sub.to_json()["projects"][0]
+    assert project["budget_other"] is None
+    assert project["invalid"] == {"budget_other": "四万五"}
+
+
+def test_redacted_and_not_applicable_are_recorded_not_missing(tmp_path):
+    fill = CLEAN["hebei-county"][0]()
+    for col in ("level3", "description", "value", "basis"):
+        fill[P][("indicators", 0, col)] = "涉密"
+    sub = read_workbook(write_fill("hebei-county", fill, tmp_path / "r.xlsx"))
+    assert _found(sub) == []
+    row = sub.to_json()["projects"][0]["indicators"][0]
+    assert row["markers"] == {"level3": "redacted", "description": "redacted", "value": "redacted",
+                              "basis": "redacted"}
+    hunan = read_workbook(write_fill("hunan", CLEAN["hunan"][0](), tmp_path / "n.xlsx"))
+    na = [r for r in hunan.to_json()["department"]["indicators"] if r["level2"] == "经济效益指标"]
+    assert na and na[0]["markers"] == {"level3": "not_applicable"}
+
+
+def test_fractions_from_percent_cells(tmp_path):
+    fill = CLEAN["hebei-county"][0]()
+    for field, v in zip(("plan_mar", "plan_jun", "plan_oct", "plan_dec"), ("0.25", "0.5", "0.75", "1"),
+                        strict=True):
+        fill[P][(field,)] = Decimal(v)
+    sub = read_workbook(write_fill("hebei-county", fill, tmp_path / "f.xlsx"))
+    project = sub.to_json()["projects"][0]
+    assert [project[f] for f in ("plan_mar", "plan_jun", "plan_oct", "plan_dec")] == ["25", "50", "75", "100"]
+    assert not sub.errors
+
+
+def test_wrong_spec_override_is_a_clear_error(tmp_path):
+    path = write_fill("hunan", CLEAN["hunan"][0](), tmp_path / "h.xlsx")
+    with pytest.raises(WorkbookError) as info:
+        read_workbook(path, ReadOptions(spec="hebei-county"))
+    assert info.value.code == "wrong_spec"
+    assert "hunan" in info.value.message and "hebei-county" in info.value.message
+
+
+def test_unstamped_workbook_is_read_with_a_warning(tmp_path):
+    import io
+    import zipfile
+
+    path = write_fill("hebei-county", CLEAN["hebei-county"][0](), tmp_path / "s.xlsx")
+    src = zipfile.ZipFile(path)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/custom.xml":
+                data = data.replace(b"xltargets.", b"other.")
+            if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml":
+                data = data.replace("xltargets-stamp".encode(), b"removed-stamp")
+            dst.writestr(info, data)
+    path.write_bytes(buf.getvalue())
+    sub = read_workbook(path)
+    assert [f.code for f in sub.findings] == ["no_stamp"]
+    assert sub.to_json()["projects"][0]["budget_total"] == "50.00"
+
+
+def test_older_spec_version_is_named(tmp_path):
+    import io
+    import zipfile
+
+    path = write_fill("hunan", CLEAN["hunan"][0](), tmp_path / "v.xlsx")
+    src = zipfile.ZipFile(path)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/custom.xml":
+                data = data.replace(b'name="xltargets.spec_version"><vt:lpwstr>1.0<',
+                                    b'name="xltargets.spec_version"><vt:lpwstr>0.9<')
+            dst.writestr(info, data)
+    path.write_bytes(buf.getvalue())
+    sub = read_workbook(path)
+    mismatch = [f for f in sub.findings if f.code == "spec_version_mismatch"]
+    assert mismatch and "0.9" in mismatch[0].message and "1.0" in mismatch[0].message
+
+
+def test_reading_never_modifies_the_file(tmp_path):
+    path = write_fill("hunan", CLEAN["hunan"][0](), tmp_path / "ro.xlsx")
+    before = path.read_bytes()
+    mtime = path.stat().st_mtime_ns
+    read_workbook(path)
+    assert path.read_bytes() == before and path.stat().st_mtime_ns == mtime
