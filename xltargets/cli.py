@@ -209,8 +209,15 @@ def check(
         table.add_column(col, overflow="fold")
     for f in submission.findings:
         table.add_row(SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message)
-    if submission.findings:
+    if submission.findings and out.is_terminal:
         out.print(table)
+    elif submission.findings:
+        # piped or logged: one finding per line, nothing wrapped
+        out.print(table.title, highlight=False)
+        for f in submission.findings:
+            where = f"{f.sheet or ''}!{f.cell or ''}" if f.sheet else "-"
+            out.print(f"{SEVERITY_ZH[f.severity]}\t{f.code}\t{where}\t{f.message}", highlight=False,
+                      markup=False)
     else:
         out.print(f"{workbook.name}：通过，未发现问题", highlight=False)
     raise typer.Exit(1 if submission.errors else 0)
