@@ -61,7 +61,12 @@ class FormValues:
     sheets: list[SheetValues]
 
 
+_BLANK = Parsed(value=None, raw=None)
+
+
 def parse_kind(cell: Input, raw: Any, *, fraction: bool = False) -> Parsed:
+    if raw is None:
+        return _BLANK  # most cells of a form are empty: skip the parsers
     kind = cell.kind
     if kind == Kind.money:
         parsed = parse_money(raw)
@@ -114,12 +119,11 @@ def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, y
         for table in sheet.tables.values():
             rows = []
             for row in table.rows:
-                parsed = {col: Cell(inp, parse_kind(inp, cells.get(inp.path)))
-                          for col, inp in row.cells.items()}
-                filled = any(not c.parsed.blank for c in parsed.values())
-                if table.style == "free" and not filled:
-                    continue  # blank rows of a free table are not data
-                if table.style == "skeleton" and not filled:
+                row_raw = [(col, inp, cells.get(inp.path)) for col, inp in row.cells.items()]
+                if all(v is None for _, _, v in row_raw):
+                    continue  # blank rows are not data (most rows of a template stay blank)
+                parsed = {col: Cell(inp, parse_kind(inp, v)) for col, inp, v in row_raw}
+                if all(c.parsed.blank for c in parsed.values()):
                     continue
                 rows.append((row.index, parsed, row.fixed))
             sv.tables[table.id] = rows

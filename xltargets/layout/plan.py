@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -86,7 +87,13 @@ def _plan(spec: Spec, project_count: int) -> Layout:
 
 
 def sheet_name(sheet: SheetSpec, n: int | None) -> str:
-    return _jinja.from_string(sheet.name).render(n=n or 0)
+    return _sheet_name(sheet.name, n or 0)
+
+
+@lru_cache(maxsize=4096)
+def _sheet_name(template: str, n: int) -> str:
+    # the reader asks for 项目1, 项目2 … on every file: compile each template once
+    return _jinja.from_string(template).render(n=n)
 
 
 def _lists_sheet(spec: Spec) -> tuple[ListsSheet, dict[str, str], dict[str, str]]:

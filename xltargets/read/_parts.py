@@ -32,8 +32,8 @@ class NameRef:
 @dataclass
 class WorkbookParts:
     sheets: list[tuple[str, str]] = field(default_factory=list)   # (name, state)
-    #: (scope sheet name or None, name) -> reference
-    names: dict[tuple[str | None, str], NameRef] = field(default_factory=dict)
+    #: (scope sheet name or None, name) -> reference text as stored (parse with parse_ref)
+    names: dict[tuple[str | None, str], str] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)
     structure_locked: bool = False
 
@@ -73,9 +73,7 @@ def workbook_parts(pkg: Package, workbook_part: str = "xl/workbook.xml") -> Work
             scope = None
             if local is not None and local.isdigit() and int(local) < len(out.sheets):
                 scope = out.sheets[int(local)][0]
-            ref = parse_ref(el.text or "")
-            if ref is not None:
-                out.names[(scope, el.get("name", ""))] = ref
+            out.names[(scope, el.get("name", ""))] = (el.text or "").strip()
     if "docProps/custom.xml" in pkg.names:
         croot = pkg.read_xml("docProps/custom.xml")
         for prop in croot.findall(f"{NS_CUSTOM}property"):

@@ -27,7 +27,7 @@ from ..spec.load import builtin_ids, spec_hash
 from ..spec.model import Spec
 from ..stamp import STAMP_HEADER, Stamp
 from ..submission import Submission, build_submission
-from ._parts import WorkbookParts, workbook_parts
+from ._parts import WorkbookParts, parse_ref, workbook_parts
 from ._safety import Limits, Package, check_parts_for_calamine, open_package
 
 CALAMINE_ERRORS = (python_calamine.CalamineError, python_calamine.PasswordError,
@@ -239,8 +239,14 @@ def _extract(layout: Layout, parts: WorkbookParts, wb: CalamineWorkbook, limits:
 def _name_offsets(sheet: SheetLayout, parts: WorkbookParts) -> dict[str, tuple[int, int]]:
     """Where a defined name moved from its planned cell (rows inserted in an unprotected copy)."""
     out: dict[str, tuple[int, int]] = {}
+    unquoted_prefix = sheet.name + "!"
     for name in sheet.names:
-        ref = parts.names.get((sheet.name, name.name))
+        text = parts.names.get((sheet.name, name.name))
+        if text is None:
+            continue
+        if text == name.ref or text == unquoted_prefix + name.ref.split("!", 1)[1]:
+            continue  # where the plan put it (LibreOffice drops the quotes around sheet names)
+        ref = parse_ref(text)
         if ref is None or ref.sheet != sheet.name:
             continue
         planned = name.ref.split("!", 1)[1].replace("$", "").split(":")[0]

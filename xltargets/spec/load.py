@@ -62,10 +62,20 @@ def load_spec(name_or_path: str | Path) -> Spec:
     """Load and validate a spec by built-in id or path; cached per file content."""
     path = resolve(name_or_path)
     try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        hit = _by_file.get(key)
+        if hit is not None:
+            return hit
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read spec: {exc}", path=path) from None
-    return _load_text(text, str(path))
+    spec = _load_text(text, str(path))
+    _by_file[key] = spec
+    return spec
+
+
+_by_file: dict[tuple[str, int, int], Spec] = {}
 
 
 @lru_cache(maxsize=32)
@@ -96,8 +106,23 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
     return spec
 
 
+_hashes: dict[int, tuple[Spec, str]] = {}
+
+
 def spec_hash(spec: Spec) -> str:
     """Content hash of a spec: formatting and comments of the YAML do not change it."""
+    # specs are frozen: hash each object once (the reader asks on every file)
+    hit = _hashes.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    value = _compute_hash(spec)
+    if len(_hashes) > 256:
+        _hashes.clear()
+    _hashes[id(spec)] = (spec, value)
+    return value
+
+
+def _compute_hash(spec: Spec) -> str:
     canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True,
                            ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
