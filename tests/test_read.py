@@ -39,7 +39,11 @@ MISTAKES = [
     ("plan-amounts", "hebei-county",
      {(P, ("plan_mar",)): None, (P, ("plan_jun",)): Decimal("50.00"),
       (P, ("plan_oct",)): Decimal("50.00"), (P, ("plan_dec",)): Decimal("50.00")},
-     [("plan_looks_like_amounts", P, "C8"), ("required_missing", P, "B8")]),
+     [("plan_looks_like_amounts", P, "C8")]),
+    ("plan-blank", "hebei-county",
+     {(P, (f,)): None for f in ("plan_mar", "plan_jun", "plan_oct", "plan_dec")},
+     [("plan_not_complete", P, "E8")]),
+    ("plan-early-blank", "hebei-county", {(P, ("plan_mar",)): None}, []),
     ("percent-range", "hebei-county", {(P, ("plan_mar",)): Decimal("-5")},
      [("percent_out_of_range", P, "B8")]),
     ("level2-stale", "hebei-county", {(P, ("indicators", 0, "level2")): "社会效益指标"},
@@ -211,7 +215,7 @@ def test_unstamped_workbook_is_read_with_a_warning(tmp_path):
             if info.filename == "docProps/custom.xml":
                 data = data.replace(b"xltargets.", b"other.")
             if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml":
-                data = data.replace("xltargets-stamp".encode(), b"removed-stamp")
+                data = data.replace(b"xltargets-stamp", b"removed-stamp")
             dst.writestr(info, data)
     path.write_bytes(buf.getvalue())
     sub = read_workbook(path)

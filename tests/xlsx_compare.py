@@ -42,7 +42,7 @@ def compare_xlsx(got: bytes, expected: bytes) -> list[str]:
         ta, tb = _canon(da), _canon(db)
         if ta == tb:
             continue
-        for i, (x, y) in enumerate(zip(ta, tb)):
+        for i, (x, y) in enumerate(zip(ta, tb, strict=False)):
             if x != y:
                 diffs.append(f"{name}: token {i}: got {x[:160]!r}, expected {y[:160]!r}")
                 break

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     error = "error"
     warning = "warning"
     info = "info"
@@ -49,8 +49,8 @@ class Finding:
 
 
 def _jsonable(value: Any) -> Any:
-    from decimal import Decimal
     import datetime as dt
+    from decimal import Decimal
 
     if value is None or isinstance(value, bool | int | str):
         return value

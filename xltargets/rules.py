@@ -24,8 +24,8 @@ from .findings import Severity
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from .form import FormView
     from .findings import Finding
+    from .form import FormView
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,11 @@ class CumulativePercent(_Rule):
             values = [(f, view.number(f)) for f in self.fields_]
             present = [(f, v) for f, v in values if v is not None]
             if not present:
+                last = self.fields_[-1]
+                yield view.finding(
+                    self.severity, "plan_not_complete",
+                    f"资金支出计划未填写，{view.label(last)}应达到{self.final:f}%",
+                    field=last, value=None, extra={"rule": self.id})
                 continue
             amount = view.number(self.amount_field) if self.amount_field else None
             if self._looks_like_amounts(present, amount):
@@ -207,10 +212,8 @@ class CumulativePercent(_Rule):
             return False  # a correct plan is a plan, whatever the budget happens to be
         if any(v > self.final for v in values):
             return True
-        if amount is not None and amount != self.final and values[-1] == amount:
-            # seed 003 typed 8.00 8.00 8.00 for a project of 8.00 万元
-            return True
-        return False
+        # seed 003 typed 8.00 8.00 8.00 for a project of 8.00 万元
+        return amount is not None and amount != self.final and values[-1] == amount
 
 
 class Taxonomy(_Rule):

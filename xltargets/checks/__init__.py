@@ -112,7 +112,7 @@ def _sheet_checks(sheet: SheetValues) -> Iterator[Finding]:
             yield from _cell_checks(sheet, cell, required=False)
         if cells:
             spec_fields[cells[0].input.field] = cells
-    for fid, cells in spec_fields.items():
+    for _fid, cells in spec_fields.items():
         filled = sum(1 for c in cells if not c.parsed.blank)
         need = sum(1 for c in cells if c.input.required)
         if filled < need:

@@ -16,7 +16,7 @@ import jinja2
 
 from ..rules import CellCondition, CheckFormula, ExcelSheet
 from ..spec.load import spec_hash
-from ..spec.model import FieldSpec, Kind, SheetSpec, Spec, TableSpec
+from ..spec.model import FieldSpec, SheetSpec, Spec, TableSpec
 from .kinds import validation_options
 from .model import (
     Box,
@@ -348,10 +348,7 @@ class _SheetPlanner:
             last_row = table.header_row + len(table.rows)
             for col_id in table.columns:
                 sample = next((r.cells[col_id] for r in table.rows if col_id in r.cells), None)
-                if sample is not None:
-                    c = sample.box.c1
-                else:
-                    c = self._fixed_col(table, col_id)
+                c = sample.box.c1 if sample is not None else self._fixed_col(table, col_id)
                 letter = col_letter(c)
                 names.append(Name(f"{table.id}_{col_id}",
                                   f"{q}!${letter}${first_row + 1}:${letter}${last_row + 1}",

@@ -28,7 +28,7 @@ from ..spec.model import Spec
 from ..stamp import STAMP_HEADER, Stamp
 from ..submission import Submission, build_submission
 from ._parts import WorkbookParts, parse_ref, workbook_parts
-from ._safety import Limits, Package, check_parts_for_calamine, open_package
+from ._safety import Limits, Package, check_parts_for_calamine, open_package, workbook_error
 
 CALAMINE_ERRORS = (python_calamine.CalamineError, python_calamine.PasswordError,
                    python_calamine.XmlError, python_calamine.ZipError)
@@ -61,8 +61,9 @@ class _Grid:
     def __init__(self, wb: CalamineWorkbook, name: str, n_rows: int, limits: Limits,
                  path: Path) -> None:
         sheet = wb.get_sheet_by_name(name)
-        if sheet.height * max(sheet.width, 1) > limits.max_cells_per_sheet * 50:
-            raise WorkbookError("too_many_cells", f"工作表“{name}”单元格数量异常，已拒绝读取", path=path)
+        if sheet.height * max(sheet.width, 1) > limits.max_cells_per_sheet:
+            raise workbook_error("too_many_cells", path=path, limit=limits.max_cells_per_sheet,
+                                 detail=name)
         self.rows: list[list[Any]] = []
         for i, row in enumerate(sheet.iter_rows()):
             if i >= n_rows:
@@ -95,25 +96,24 @@ def read_workbook(path: str | Path, options: ReadOptions | None = None) -> Submi
             return _read(path, pkg, options)
         except CALAMINE_ERRORS as exc:
             # a part that passed the zip checks but that the cell reader cannot parse
-            raise WorkbookError("corrupt_workbook", "工作簿内容损坏，无法读取，请重新保存后提交",
-                                path=path, detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
+            raise workbook_error("corrupt_workbook", path=path,
+                                 detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 def _read(path: Path, pkg: Package, options: ReadOptions) -> Submission:
     findings: list[Finding] = []
     try:
-        parts = workbook_parts(pkg)
+        parts = workbook_parts(pkg, pkg.workbook_part)
     except WorkbookError:
         raise
     except (KeyError, ValueError) as exc:
-        raise WorkbookError("not_a_workbook", "工作簿结构不完整，无法读取", path=path, detail=str(exc)) from None
+        raise workbook_error("missing_part", path=path, detail=str(exc)) from None
     sheet_names = [name for name, _ in parts.sheets]
-    check_parts_for_calamine(pkg, sorted(n for n in pkg.names if n.endswith(".xml")))
+    check_parts_for_calamine(pkg, pkg.xml_parts())
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except CALAMINE_ERRORS as exc:
-        raise WorkbookError("corrupt_workbook", "工作簿内容损坏，无法读取，请重新保存后提交",
-                            path=path, detail=str(exc)[:200]) from None
+        raise workbook_error("corrupt_workbook", path=path, detail=str(exc)[:200]) from None
     try:
         stamp = _stamp(parts, wb, sheet_names, options, path)
         spec, spec_findings = _choose_spec(stamp, options, sheet_names, wb, path)
@@ -176,16 +176,15 @@ def _choose_spec(stamp: Stamp | None, options: ReadOptions, sheet_names: list[st
     if options.spec is not None:
         spec = options.spec if isinstance(options.spec, Spec) else load_spec(options.spec)
         if stamp is not None and stamp.spec_id != spec.id:
-            raise WorkbookError(
-                "wrong_spec", f"该文件是“{stamp.spec_id}”（版本{stamp.spec_version}）模板，"
-                f"不是指定的“{spec.id}”（版本{spec.version}）", path=path)
+            raise workbook_error("wrong_spec", path=path, spec=stamp.spec_id,
+                                 version=stamp.spec_version, expected=spec.id,
+                                 expected_version=spec.version)
     elif stamp is not None:
         try:
             spec = load_spec(stamp.spec_id)
         except SpecError:
-            raise WorkbookError(
-                "unknown_spec", f"文件标记的表样“{stamp.spec_id}”（版本{stamp.spec_version}）不是本系统已知的表样",
-                path=path) from None
+            raise workbook_error("unknown_spec", path=path, spec=stamp.spec_id,
+                                 version=stamp.spec_version) from None
     else:
         spec = _guess_spec(sheet_names, path)
         findings.append(Finding(Severity.warning, "no_stamp",
@@ -211,8 +210,7 @@ def _guess_spec(sheet_names: list[str], path: Path) -> Spec:
         fixed = [sheet_name(s, None) for s in spec.sheets if s.repeat == "once"]
         if fixed and all(name in sheet_names for name in fixed):
             return spec
-    raise WorkbookError("unknown_form", "不是本系统下发的绩效目标表模板（找不到模板标记和对应的工作表）",
-                        path=path)
+    raise workbook_error("unknown_form", path=path)
 
 
 def _extract(layout: Layout, parts: WorkbookParts, wb: CalamineWorkbook, limits: Limits,

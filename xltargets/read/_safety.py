@@ -99,6 +99,11 @@ MESSAGES: dict[str, str] = {
     # raised by the cell reader and the batch runner, which enforce these limits
     "too_many_cells": "工作表内容过多（超过{limit}个单元格），已拒绝读取",
     "timeout": "文件读取超时（超过{limit}秒），已拒绝读取",
+    # raised by the reader once the workbook is open
+    "corrupt_workbook": "工作簿内容损坏，无法读取，请重新保存后提交",
+    "unknown_form": "不是本系统下发的绩效目标表模板（找不到模板标记和对应的工作表），请使用下发的模板填报",
+    "unknown_spec": "文件标记的表样“{spec}”（版本{version}）不是本系统已知的表样",
+    "wrong_spec": "该文件是“{spec}”（版本{version}）模板，不是指定的“{expected}”（版本{expected_version}）",
 }
 
 #: how much of a file :func:`sniff` looks at

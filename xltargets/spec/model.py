@@ -10,7 +10,7 @@ addresses; nothing else in xltargets interprets the grid.
 from __future__ import annotations
 
 import builtins
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,7 +25,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a field or column holds; decides cell format, Excel validation and parsing."""
 
     text = "text"

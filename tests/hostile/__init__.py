@@ -1,0 +1,1 @@
+"""Hostile returned files, built at test time (see corpus.py)."""
