@@ -77,7 +77,12 @@ def parse_kind(cell: Input, raw: Any, *, fraction: bool = False) -> Parsed:
             return replace(parsed, value=value.quantize(_CENT))
         return parsed
     if kind == Kind.percent:
-        return parse_percent(raw, fraction=fraction)
+        parsed = parse_percent(raw, fraction=fraction)
+        value = parsed.value
+        if isinstance(value, Decimal) and value.is_finite() and abs(value) < _MONEY_MAX:
+            # 8, 8.0 and "8.00" are the same percentage: one canonical text in the JSON
+            return replace(parsed, value=Decimal(format(value.normalize(), "f")))
+        return parsed
     if kind == Kind.integer:
         return parse_integer(raw)
     if kind == Kind.date:
@@ -99,7 +104,9 @@ def _fraction_sheet(sheet: SheetLayout, raw: dict[Path_, Any]) -> bool:
             value = raw.get(cell.path)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 nums.append(float(value))
-    return bool(nums) and max(nums) == 1.0 and all(0 <= n <= 1 for n in nums) and len(nums) > 1
+    # a true fraction (0.25) must be present: blank, 1, 1, 1 is seed 003's amounts on a 1 万元 project
+    return (len(nums) > 1 and max(nums) == 1.0 and all(0 <= n <= 1 for n in nums)
+            and any(0 < n < 1 for n in nums))
 
 
 def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, year: int,

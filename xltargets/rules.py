@@ -61,6 +61,11 @@ class ExcelSheet:
         return self._refs[field]
 
 
+def _diff(got: Decimal, total: Decimal) -> str:
+    delta = got - total
+    return f"合计多{delta:f}" if delta > 0 else f"合计少{-delta:f}"
+
+
 def _money(value: Decimal | None) -> str:
     return "空" if value is None else f"{value:f}"
 
@@ -120,7 +125,7 @@ class SumEquals(_Rule):
                 )
                 yield view.finding(
                     self.severity, self.code,
-                    f"{parts} = {got:f}，与{view.label(self.total)}({total:f})不相等，相差{got - total:f}",
+                    f"{parts} = {got:f}，与{view.label(self.total)}({total:f})不相等，{_diff(got, total)}",
                     field=self.total, value=total,
                     extra={"sum": got, "total": total, "rule": self.id},
                 )
@@ -384,7 +389,7 @@ class CrossSheetSum(_Rule):
             yield head.finding(
                 self.severity, "projects_sum_mismatch",
                 f"{len(views)}个项目的{label}合计{got:f}，与{head.label(self.total)}({total:f})不相等，"
-                f"相差{got - total:f}（如有项目未列入本表，可忽略）",
+                f"{_diff(got, total)}（如有项目未列入本表，可忽略）",
                 field=self.total, value=total, extra={"sum": got, "total": total, "rule": self.id})
 
 
