@@ -136,6 +136,8 @@ def libreoffice_cells(spec_id: str, fill: Fill, projects: int = 1) -> list[dict[
             if inp.path not in values:
                 continue
             value = values[inp.path]
+            if value is None:
+                continue  # left blank
             job: dict[str, Any] = {"sheet": sheet.name}
             if len(inp.path) == 1:
                 job["name"] = inp.field
