@@ -82,6 +82,13 @@ class _Rule(BaseModel):
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         return iter(())
 
+    def check_text(self, values: dict[str, Decimal | None]) -> str:
+        """What the live check cell shows for these values: its cached result.
+
+        LibreOffice does not recalculate an XlsxWriter file on load, so a check cell shows its
+        cached value until a cell it depends on is edited: write the right one."""
+        return ""
+
     def fields(self) -> list[str]:
         """Field ids this rule refers to (the spec loader checks they exist)."""
         return []
@@ -109,6 +116,13 @@ class SumEquals(_Rule):
             f'IF(ROUND(SUM({terms})-N({total}),2)=0,"平衡","不平衡"))'
         )
         return [CheckFormula(self.id, formula)]
+
+    def check_text(self, values: dict[str, Decimal | None]) -> str:
+        cells = [values.get(f) for f in (self.total, *self.terms)]
+        if all(v is None for v in cells):
+            return ""
+        got = sum((values.get(t) or Decimal(0) for t in self.terms), Decimal(0))
+        return "平衡" if got == (values.get(self.total) or Decimal(0)) else "不平衡"
 
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         for view in form.sheets(self.sheet):
@@ -164,6 +178,14 @@ class CumulativePercent(_Rule):
 
     def _final_text(self) -> str:
         return f"最后一期应为{self.final:f}%"
+
+    def check_text(self, values: dict[str, Decimal | None]) -> str:
+        plan = [values.get(f) for f in self.fields_]
+        if all(v is None for v in plan):
+            return ""
+        nums = [v or Decimal(0) for v in plan]  # Excel compares a blank cell as 0
+        ok = nums[-1] == self.final and all(b >= a for a, b in zip(nums, nums[1:], strict=False))
+        return "正常" if ok else f"应逐期累计不减，{self._final_text()}"
 
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         for view in form.sheets(self.sheet):

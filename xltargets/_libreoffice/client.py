@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -129,13 +130,22 @@ def _normalise(job: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def _kill_group(proc: subprocess.Popen[bytes], tmp: Path) -> str:
+    """Kill the worker and its soffice; return what the worker wrote to stderr."""
     # The worker runs in its own session and soffice stays in the worker's process group,
     # so one signal to the group ends the worker and every soffice process it started.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+    stderr = b""
     with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.communicate(timeout=10)
+        stderr = proc.communicate(timeout=10)[1] or b""
+    # A killed soffice leaves its named pipes in /tmp; the worker listed them for us.
+    with contextlib.suppress(OSError):
+        for line in (tmp / "sockets.txt").read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK(os.lstat(line).st_mode):
+                    os.unlink(line)
+    return stderr.decode("utf-8", "replace")
 
 
 def run_report(jobs: Iterable[Mapping[str, Any]], *, timeout: float = 300) -> dict[str, Any]:
@@ -150,11 +160,13 @@ def run_report(jobs: Iterable[Mapping[str, Any]], *, timeout: float = 300) -> di
     if python is None or soffice is None:
         raise LibreOfficeError("LibreOffice or the system python3 with uno is not installed")
     job_list = [_normalise(job) for job in jobs]
-    with tempfile.TemporaryDirectory(prefix="xlt-lo-") as tmp:
+    # The worker keeps soffice's profile in here too, so a killed run leaves nothing behind.
+    with tempfile.TemporaryDirectory(prefix="xlt-lo-", ignore_cleanup_errors=True) as tmp:
         jobs_file = Path(tmp, "jobs.json")
         out_file = Path(tmp, "results.json")
         jobs_file.write_text(json.dumps(job_list, ensure_ascii=False), encoding="utf-8")
-        cmd = [python, str(WORKER), str(jobs_file), "--out", str(out_file), "--soffice", soffice]
+        cmd = [python, str(WORKER), str(jobs_file), "--out", str(out_file)]
+        cmd += ["--soffice", soffice, "--tmpdir", tmp]
         proc = subprocess.Popen(
             cmd,
             env=clean_env(),
@@ -166,10 +178,12 @@ def run_report(jobs: Iterable[Mapping[str, Any]], *, timeout: float = 300) -> di
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            _kill_group(proc)
-            raise LibreOfficeError(f"LibreOffice worker timed out after {timeout:.0f} s") from exc
+            err_text = _kill_group(proc, Path(tmp))
+            raise LibreOfficeError(
+                f"LibreOffice worker timed out after {timeout:g} s:\n{err_text[-4000:]}"
+            ) from exc
         except BaseException:
-            _kill_group(proc)
+            _kill_group(proc, Path(tmp))
             raise
         err_text = stderr.decode("utf-8", "replace")
         if proc.returncode != 0 or not out_file.exists():

@@ -4,7 +4,7 @@ This file is a stand-alone script for the *system* Python that owns the ``uno`` 
 (Debian: ``/usr/bin/python3`` with ``python3-uno``). It imports only the standard library and
 ``uno``; it must never import xltargets. Usage::
 
-    /usr/bin/python3 worker.py JOBS.json [--out RESULTS.json] [--pidfile FILE]
+    /usr/bin/python3 worker.py JOBS.json [--out RESULTS.json] [--tmpdir DIR]
     /usr/bin/python3 worker.py - < JOBS.json          # results on stdout
 
 JOBS.json is a JSON list of jobs. Every job gets a fresh document load and the document is
@@ -58,10 +58,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
+import math
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -71,6 +74,7 @@ import traceback
 import uuid
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import uno  # type: ignore[import-not-found]  # only in the system Python (python3-uno)
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
@@ -96,6 +100,17 @@ def file_url(path: str) -> str:
     return uno.systemPathToFileUrl(os.path.abspath(path))
 
 
+def predicted_sockets(profile_url: str, pipe_name: str) -> list[str]:
+    """The named pipes soffice will create in /tmp for this profile and --accept pipe.
+
+    The single-instance pipe is named after the MD5 of the profile URL in UTF-16, each byte in
+    unpadded hex (LibreOffice's desktop/source/app/officeipcthread.cxx).
+    """
+    digest = hashlib.md5(profile_url.encode("utf-16-le"), usedforsecurity=False).digest()
+    ipc = "SingleOfficeIPC_" + "".join(format(b, "x") for b in digest)
+    return [f"/tmp/OSL_PIPE_{os.getuid()}_{name}" for name in (ipc, pipe_name)]
+
+
 class JobError(Exception):
     """A job cannot be done as asked (bad cell reference, unknown name, load failure)."""
 
@@ -108,28 +123,31 @@ class JobError(Exception):
 class Office:
     """One headless soffice with a private profile and pipe, and the UNO objects we need."""
 
-    def __init__(self, soffice: str, connect_timeout: float, pidfile: str | None) -> None:
+    def __init__(self, soffice: str, connect_timeout: float, tmpdir: str | None) -> None:
         self.soffice = soffice
         self.connect_timeout = connect_timeout
-        self.pidfile = pidfile
+        self.tmpdir = tmpdir
+        self.sockets: list[str] = []
         self.proc: subprocess.Popen[bytes] | None = None
         self.profile_dir: str | None = None
         self.log_path: str | None = None
-        self.ctx = None
-        self.smgr = None
-        self.desktop = None
-        self.dispatcher = None
+        # UNO proxies: untyped
+        self.ctx: Any = None
+        self.smgr: Any = None
+        self.desktop: Any = None
+        self.dispatcher: Any = None
 
     # ---- start / stop -----------------------------------------------------------------------
 
     def start(self) -> float:
         """Start soffice and connect; return the seconds it took."""
         t0 = time.monotonic()
-        self.profile_dir = tempfile.mkdtemp(prefix="xlt-lo-profile-")
+        self.profile_dir = tempfile.mkdtemp(prefix="xlt-lo-profile-", dir=self.tmpdir)
         pipe_name = f"xlt_lo_{os.getpid()}_{uuid.uuid4().hex[:12]}"
         self.log_path = os.path.join(self.profile_dir, "soffice.log")
         # The profile directory name is ASCII (mkdtemp), so a plain file URL is safe.
         profile_url = uno.systemPathToFileUrl(os.path.join(self.profile_dir, "user"))
+        self.note_sockets(predicted_sockets(profile_url, pipe_name))
         cmd = [
             self.soffice,
             "--headless",
@@ -146,13 +164,15 @@ class Office:
         env["LC_ALL"] = "C.UTF-8"
         env["LANG"] = "C.UTF-8"
         env.pop("LANGUAGE", None)
+        # soffice makes a lu*.tmp directory in TMPDIR and leaves it there when killed.
+        soffice_tmp = os.path.join(self.profile_dir, "tmp")
+        os.mkdir(soffice_tmp)
+        env["TMPDIR"] = soffice_tmp
         # soffice must never inherit our stdout: a caller reading it would wait for soffice.
         with open(self.log_path, "wb") as log_file:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, env=env
             )
-        if self.pidfile:
-            Path(self.pidfile).write_text(f"{self.proc.pid}\n", encoding="ascii")
 
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext(
@@ -174,7 +194,7 @@ class Office:
             if time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(
-                    f"soffice did not accept connections within {self.connect_timeout:.0f} s; "
+                    f"soffice did not accept connections within {self.connect_timeout:g} s; "
                     f"log:\n{self.log_tail()}"
                 )
             time.sleep(0.1)
@@ -183,7 +203,69 @@ class Office:
         self.dispatcher = self.smgr.createInstanceWithContext(
             "com.sun.star.frame.DispatchHelper", self.ctx
         )
+        self.record_sockets()
+        self.configure()
         return time.monotonic() - t0
+
+    def configure(self) -> None:
+        """Settings for this (throw-away) profile.
+
+        No document lock files: a killed soffice leaves ".~lock.NAME#" beside the document,
+        and while one exists (or while another soffice has the same file open, e.g. parallel
+        tests on one template) a headless load of that document simply fails.
+        """
+        provider = self.smgr.createInstanceWithContext(
+            "com.sun.star.configuration.ConfigurationProvider", self.ctx
+        )
+        misc = provider.createInstanceWithArguments(
+            "com.sun.star.configuration.ConfigurationUpdateAccess",
+            (prop("nodepath", "/org.openoffice.Office.Common/Misc"),),
+        )
+        misc.setPropertyValue("UseLocking", False)
+        misc.setPropertyValue("UseDocumentOOoLockFile", False)
+        misc.setPropertyValue("UseDocumentSystemFileLocking", False)
+        misc.commitChanges()
+
+    def record_sockets(self) -> None:
+        """Note soffice's named pipes (/tmp/OSL_PIPE_*): a killed soffice leaves them behind.
+
+        Their names are predicted before the start (:func:`predicted_sockets`) and confirmed
+        after it through the socket inodes soffice holds open; both name only this soffice's
+        pipes, never another's. With ``--tmpdir`` the paths also go to ``DIR/sockets.txt`` so
+        the client can remove them if it has to kill us before we can.
+        """
+        inodes: set[str] = set()
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    with contextlib.suppress(OSError):
+                        target = os.readlink(fd)
+                        if target.startswith("socket:["):
+                            inodes.add(target[8:-1])
+        found: list[str] = []
+        with contextlib.suppress(OSError), open("/proc/net/unix", encoding="utf-8") as table:
+            next(table, None)
+            for line in table:
+                fields = line.split(maxsplit=7)
+                if len(fields) == 8 and fields[6] in inodes:
+                    path = fields[7].strip()
+                    if os.path.basename(path).startswith("OSL_PIPE_"):
+                        found.append(path)
+        self.note_sockets(found)
+
+    def note_sockets(self, paths: list[str]) -> None:
+        new = [path for path in paths if path not in self.sockets]
+        self.sockets.extend(new)
+        if self.tmpdir and new:
+            with open(os.path.join(self.tmpdir, "sockets.txt"), "a", encoding="utf-8") as f:
+                f.writelines(f"{path}\n" for path in new)
+
+    def remove_sockets(self) -> None:
+        for path in self.sockets:
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK(os.lstat(path).st_mode):
+                    os.unlink(path)
+        self.sockets = []
 
     def log_tail(self, limit: int = 2000) -> str:
         if not self.log_path:
@@ -197,7 +279,7 @@ class Office:
         if self.proc is None or self.proc.poll() is not None:
             return False
         try:
-            self.desktop.getComponents()  # type: ignore[union-attr]
+            self.desktop.getComponents()
         except Exception:
             return False
         return True
@@ -231,7 +313,7 @@ class Office:
         if self.proc.poll() is None:
             # terminate() usually tears the bridge down under us: any exception is expected.
             with contextlib.suppress(Exception):
-                self.desktop.terminate()  # type: ignore[union-attr]
+                self.desktop.terminate()
             try:
                 self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
@@ -241,12 +323,10 @@ class Office:
             self.kill()  # the wrapper may have died and left soffice.bin behind
         self.proc = None
         self.ctx = self.smgr = self.desktop = self.dispatcher = None
+        self.remove_sockets()  # a clean exit removes them already; a kill does not
         if self.profile_dir:
             shutil.rmtree(self.profile_dir, ignore_errors=True)
             self.profile_dir = None
-        if self.pidfile:
-            with contextlib.suppress(OSError):
-                os.unlink(self.pidfile)
 
     # ---- documents --------------------------------------------------------------------------
 
@@ -255,7 +335,7 @@ class Office:
             raise JobError(f"no such file: {src}")
         never = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
         no_update = uno.getConstantByName("com.sun.star.document.UpdateDocMode.NO_UPDATE")
-        doc = self.desktop.loadComponentFromURL(  # type: ignore[union-attr]
+        doc = self.desktop.loadComponentFromURL(
             file_url(src),
             "_blank",
             0,
@@ -405,12 +485,13 @@ def describe(doc, cell, formulas: Formulas | None = None) -> dict:
 def _number(value: object) -> float:
     if isinstance(value, bool):
         raise JobError(f"not a number: {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
     try:
-        return float(Decimal(str(value).strip()))
+        number = float(value) if isinstance(value, int | float) else float(Decimal(str(value)))
     except InvalidOperation as exc:
         raise JobError(f"not a decimal number: {value!r}") from exc
+    if not math.isfinite(number):
+        raise JobError(f"not a finite number: {value!r}")
+    return number
 
 
 def set_cell(cell, spec: dict, formulas: Formulas) -> None:
@@ -483,7 +564,7 @@ def job_type(office: Office, job: dict) -> dict:
             ambiguous = _already_holds(cell, text)
             controller.setActiveSheet(sheet)
             controller.select(cell)
-            office.dispatcher.executeDispatch(  # type: ignore[union-attr]
+            office.dispatcher.executeDispatch(
                 frame, ".uno:EnterString", "", 0, (prop("StringName", text),)
             )
             after = (cell.getType().value, cell.getFormula())
@@ -573,7 +654,7 @@ def run_all(office: Office, jobs: list, job_timeout: float) -> tuple[list[dict],
             flag: threading.Event = timed_out, what: str = f"job {number} ({op})"
         ) -> None:
             flag.set()
-            log(f"{what} exceeded {job_timeout:.0f} s; killing soffice")
+            log(f"{what} exceeded {job_timeout:g} s; killing soffice")
             office.kill()
 
         watchdog = threading.Timer(job_timeout, on_timeout)
@@ -584,16 +665,18 @@ def run_all(office: Office, jobs: list, job_timeout: float) -> tuple[list[dict],
                 raise JobError(f"unknown op {op!r} (one of {', '.join(JOBS)})")
             result.update(JOBS[op](office, job))
             result["ok"] = True
-        except JobError as exc:
-            result["error"] = str(exc)
         except Exception as exc:
-            if timed_out.is_set():
-                result["error"] = f"timed out after {job_timeout:.0f} s"
+            if timed_out.is_set():  # whatever the dying soffice made the job raise
+                result["error"] = f"timed out after {job_timeout:g} s"
+            elif isinstance(exc, JobError):
+                result["error"] = str(exc)
             else:
                 result["error"] = uno_message(exc)
                 log(f"job {number} ({op}) failed:\n{traceback.format_exc()}")
         finally:
             watchdog.cancel()
+        if result["ok"] and timed_out.is_set():  # finished just as the watchdog fired
+            result.update(ok=False, error=f"timed out after {job_timeout:g} s")
         result["seconds"] = round(time.monotonic() - t0, 3)
         results.append(result)
     return results, restarts
@@ -603,7 +686,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("jobs", help="JSON job list file, or - for stdin")
     parser.add_argument("--out", help="where to write the JSON results (default: stdout)")
-    parser.add_argument("--pidfile", help="write the soffice process id here while it runs")
+    parser.add_argument(
+        "--tmpdir", help="put the soffice profile here and list soffice's pipes in sockets.txt"
+    )
     parser.add_argument("--soffice", default=shutil.which("soffice") or "soffice")
     parser.add_argument("--connect-timeout", type=float, default=60.0)
     parser.add_argument("--job-timeout", type=float, default=120.0)
@@ -628,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, on_signal)
 
     t0 = time.monotonic()
-    office = Office(args.soffice, args.connect_timeout, args.pidfile)
+    office = Office(args.soffice, args.connect_timeout, args.tmpdir)
     try:
         try:
             startup = office.start()

@@ -42,6 +42,7 @@ STYLES: dict[str, dict[str, Any]] = {
     "title": {"font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center",
               "valign": "vcenter", "text_wrap": True},
     "subtitle": {"align": "left"},
+    "para": {"align": "left", "valign": "top", "font_size": 11},
     "right": {"align": "right"},
     "label": {**_BORDER, "align": "center", "bold": True},
     "header": {**_BORDER, "align": "center", "bold": True, "bg_color": "#F2F2F2"},
@@ -189,7 +190,7 @@ def _draw(spec: Spec, layout: Layout, opts: DrawOptions, buf: io.BytesIO) -> Non
                 "spec": spec, "project": {}}
     for sheet in layout.sheets:
         ctx = {**base_ctx, **opts.context.get(sheet.name, {}), "n": sheet.index}
-        _draw_sheet(wb, fmts, sheet, ctx, opts)
+        _draw_sheet(wb, fmts, sheet, ctx, opts, {r.id: r for r in spec.rules})
     _draw_instructions(wb, fmts, spec, layout, opts)
     for title, rows in opts.extra_sheets:
         _draw_table_sheet(wb, fmts, title, rows, opts)
@@ -238,7 +239,7 @@ def _place(ws: Worksheet, box: Any, value: Any, fmt: Any, kind: Kind | None = No
 
 
 def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str, Any],
-                opts: DrawOptions) -> None:
+                opts: DrawOptions, rules: dict[str, Any]) -> None:
     ws = wb.add_worksheet(sheet.name)
     for c, width in enumerate(sheet.col_widths):
         _ok(ws.set_column(c, c, width), "column width")
@@ -256,11 +257,14 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
             value = opts.year
         fmt = fmts.get(cell.style if not is_locked else "input_" + cell.kind.value, locked=is_locked)
         _place(ws, cell.box, _cell_value(cell, value), fmt, cell.kind)
+    numbers = {p[0]: _decimal(v) for p, v in values.items() if len(p) == 1}
     for check in sheet.checks:
         fmt = fmts.get("check")
         if check.box.merged:
             _ok(ws.merge_range(check.box.r1, check.box.c1, check.box.r2, check.box.c2, "", fmt), "merge")
-        _ok(ws.write_formula(check.box.r1, check.box.c1, "=" + check.formula, fmt, ""), "formula")
+        rule = rules.get(check.rule_id)
+        cached = rule.check_text(numbers) if rule is not None else ""
+        _ok(ws.write_formula(check.box.r1, check.box.c1, "=" + check.formula, fmt, cached), "formula")
     for v in sheet.validations:
         _ok(ws.data_validation(v.ref, dict(v.options)), f"validation {sheet.name}!{v.ref} ({v.origin})")
     for ref, text in opts.comments.get(sheet.name, {}).items():
@@ -270,6 +274,14 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         _ok(ws.conditional_format(ref, {"type": "blanks", "format": fmts.get("check")}), "highlight")
     _print_setup(ws, sheet.repeat_rows, sheet.landscape)
     _protect(ws, opts)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(repr(value))
+    return None
 
 
 def _cell_value(cell: Input, value: Any) -> Any:
@@ -304,12 +316,18 @@ def _draw_instructions(wb: Workbook, fmts: _Formats, spec: Spec, layout: Layout,
         spec=spec, year=opts.year, unit_code=opts.unit_code, unit_name=opts.unit_name,
         stamp=opts.stamp, layout=layout)
     ws = wb.add_worksheet(layout.instructions_sheet)
-    ws.set_column(0, 0, 100)
+    # LibreOffice stops wrapping a cell wider than the printable width: keep it narrower
+    ws.set_column(0, 0, 64)
     lines = [line for line in text.splitlines() if line.strip()]
     for i, line in enumerate(lines):
-        style = "title" if i == 0 else "subtitle"
-        ws.set_row(i, 36 if i == 0 else 30)
-        _write(ws, i, 0, line, fmts.get(style))
+        if i == 0:
+            ws.set_row(i, 40)
+            _write(ws, i, 0, line, fmts.get("title"))
+            continue
+        # a CJK character takes about two width units: ~28 per line at width 64
+        n_lines = max(1, -(-len(line) // 28))
+        ws.set_row(i, 8 + 16 * n_lines)
+        _write(ws, i, 0, line, fmts.get("para"))
     _print_setup(ws, None, False)
     _protect(ws, opts)
 
