@@ -3,6 +3,7 @@
 set -euo pipefail
 OUT=${1:-demo-out}
 PY=${PYTHON:-python3}
+xltargets() { "$PY" -m xltargets "$@"; }
 rm -rf "$OUT"
 mkdir -p "$OUT"
 

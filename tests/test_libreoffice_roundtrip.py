@@ -146,3 +146,21 @@ def test_templates_print_one_page_wide_on_a4(tmp_path):
             if "三级指标" in page and "本工作簿" not in page:  # not the instructions page
                 # the table's last column prints on the same page as its first: one page wide
                 assert last_header in page, spec_id
+
+
+def test_typing_reaches_inputs_and_is_refused_by_locked_cells(tmp_path):
+    """As a person types (the UI path), not through the API that ignores protection."""
+    src = _blank(tmp_path, "hebei-county", 2025, 1)
+    cases = [
+        ({"sheet": "项目1", "name": "budget_total", "value": "50"}, True),
+        ({"sheet": "项目1", "address": "A4", "value": "改标题"}, False),        # the label 预算规模及资金用途
+        ({"sheet": "部门整体绩效目标", "name": "year", "value": "1999"}, False),  # set by the office
+    ]
+    # one job per cell: LibreOffice 7.4 headless has crashed when one typing job switched sheets
+    jobs = [{"op": "type", "src": str(src), "dst": str(tmp_path / f"typed{i}.xlsx"), "cells": [cell]}
+            for i, (cell, _) in enumerate(cases)]
+    results = client.run_jobs(jobs)
+    assert [r["cells"][0]["landed"] for r in results] == [want for _, want in cases], results
+    sub = read_workbook(tmp_path / "typed0.xlsx")
+    assert sub.to_json()["projects"][0]["budget_total"] == "50.00"
+    assert read_workbook(tmp_path / "typed2.xlsx").to_json()["department"]["year"] == 2025
