@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
 
 from ..stamp import PROPERTY_PREFIX
-from ._safety import Package
+from ._safety import Package, check_xml_prolog, workbook_error
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -58,28 +60,91 @@ def parse_ref(text: str) -> NameRef | None:
     return NameRef(sheet, r1, c1, r2, c2)
 
 
+class _Forbidden(Exception):
+    pass
+
+
+def _refuse(*_args: object) -> None:
+    raise _Forbidden
+
+
+def _expat(data: bytes, start: Any, end: Any = None, text: Any = None) -> None:
+    """Stream ``data`` through expat with handlers, DTDs and entities refused.
+
+    The parts read here are small and read on every file: building an ElementTree for them cost
+    more than the rest of the reading (measured in benchmarks/bench_read.py)."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+    parser.Parse(data, True)
+
+
 def workbook_parts(pkg: Package, workbook_part: str = "xl/workbook.xml") -> WorkbookParts:
     out = WorkbookParts()
-    root = pkg.read_xml(workbook_part)
-    sheets_el = root.find(f"{NS_MAIN}sheets")
-    if sheets_el is not None:
-        for el in sheets_el.findall(f"{NS_MAIN}sheet"):
-            out.sheets.append((el.get("name", ""), el.get("state", "visible")))
-    out.structure_locked = root.find(f"{NS_MAIN}workbookProtection") is not None
-    names_el = root.find(f"{NS_MAIN}definedNames")
-    if names_el is not None:
-        for el in names_el.findall(f"{NS_MAIN}definedName"):
-            local = el.get("localSheetId")
+    state: dict[str, Any] = {"name": None, "buf": []}
+    main = NS_MAIN[1:]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == main + "sheet":
+            out.sheets.append((attrs.get("name", ""), attrs.get("state", "visible")))
+        elif tag == main + "definedName":
+            local = attrs.get("localSheetId")
             scope = None
             if local is not None and local.isdigit() and int(local) < len(out.sheets):
                 scope = out.sheets[int(local)][0]
-            out.names[(scope, el.get("name", ""))] = (el.text or "").strip()
+            state["name"] = (scope, attrs.get("name", ""))
+            state["buf"] = []
+        elif tag == main + "workbookProtection":
+            out.structure_locked = True
+
+    def end(tag: str) -> None:
+        if tag == main + "definedName" and state["name"] is not None:
+            out.names[state["name"]] = "".join(state["buf"]).strip()
+            state["name"] = None
+
+    def text(data: str) -> None:
+        if state["name"] is not None:
+            state["buf"].append(data)
+
+    _parse(pkg, workbook_part, start, end, text)
     if "docProps/custom.xml" in pkg.names:
-        croot = pkg.read_xml("docProps/custom.xml")
-        for prop in croot.findall(f"{NS_CUSTOM}property"):
-            name = prop.get("name", "")
-            if not name.startswith(PROPERTY_PREFIX):
-                continue
-            value = "".join(child.text or "" for child in prop)
-            out.properties[name[len(PROPERTY_PREFIX):]] = value
+        prop: dict[str, Any] = {"name": None, "buf": []}
+        custom = NS_CUSTOM[1:]
+
+        def pstart(tag: str, attrs: dict[str, str]) -> None:
+            if tag == custom + "property":
+                name = attrs.get("name", "")
+                prop["name"] = name[len(PROPERTY_PREFIX):] if name.startswith(PROPERTY_PREFIX) else None
+                prop["buf"] = []
+
+        def pend(tag: str) -> None:
+            if tag == custom + "property" and prop["name"] is not None:
+                out.properties[prop["name"]] = "".join(prop["buf"])
+                prop["name"] = None
+
+        def ptext(data: str) -> None:
+            if prop["name"] is not None:
+                prop["buf"].append(data)
+
+        _parse(pkg, "docProps/custom.xml", pstart, pend, ptext)
     return out
+
+
+def _parse(pkg: Package, part: str, start: Any, end: Any, text: Any) -> None:
+    data = pkg.read_part(part)
+    check_xml_prolog(data)
+    try:
+        _expat(data, start, end, text)
+    except _Forbidden:
+        raise workbook_error("xml_forbidden", path=pkg.path, detail=part) from None
+    except expat.ExpatError as exc:
+        raise workbook_error("xml_malformed", path=pkg.path, detail=f"{part}: {exc}") from None
