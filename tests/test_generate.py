@@ -240,3 +240,59 @@ def test_layout_is_shared_by_project_count():
     spec = load_spec("hunan")
     assert plan(spec, 2) is plan(spec, 2)
     assert len(plan(spec, 5).sheets_of("project")) == 5
+
+
+def test_roster_from_xlsx(tmp_path):
+    import xlsxwriter
+
+    from xltargets.generate import read_roster
+
+    path = tmp_path / "roster.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for r, row in enumerate([["单位编码", "单位名称", "项目支出名称", "年度本级预算金额"],
+                             [401001, "沅江市网信办", "B网评员培训经费", 3.2],
+                             [401001, "沅江市网信办", "B网络新媒体推广合作专项经费", "3.84"]]):
+        ws.write_row(r, 0, row)
+    wb.close()
+    (dept,) = read_roster(path, load_spec("hunan"))
+    assert dept.unit_code == "401001"
+    assert [p["budget_local"] for p in dept.projects] == [Decimal("3.2"), Decimal("3.84")]
+
+
+def test_interrupted_batch_leaves_no_file_that_looks_complete(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import xltargets.generate as gen
+
+    roster = Path(__file__).resolve().parent.parent / "examples" / "roster-hebei.csv"
+    real = gen.draw_workbook
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C while the second workbook was drawn
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gen, "draw_workbook", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        gen.generate_batch(load_spec("hebei-county"), 2022, roster, tmp_path)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == 1 and files[0].startswith("224002_")  # the finished one, complete
+    assert not (tmp_path / "manifest.json").exists()
+    openpyxl.load_workbook(tmp_path / files[0])  # opens: it was written whole
+
+
+def test_atomic_write_removes_its_temp_file_on_failure(tmp_path, monkeypatch):
+    import os
+
+    from xltargets import _atomic
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        _atomic.write_bytes(tmp_path / "x.xlsx", b"data")
+    assert list(tmp_path.iterdir()) == []
