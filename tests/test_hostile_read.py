@@ -1,0 +1,234 @@
+"""The whole reader against hostile and broken returns: never a crash, a hang or a leak.
+
+test_safety.py proves the safety layer part by part; here every case goes through
+``read_workbook`` and ``xltargets read`` as a user would run them, in a child process that measures
+wall time and peak memory (RSS, so python-calamine's Rust allocations count too).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from forms import CLEAN, write_fill
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from xltargets.cli import app
+from xltargets.errors import WorkbookError
+from xltargets.read import read_workbook
+
+try:
+    from tests.hostile import corpus as hostile
+except ModuleNotFoundError:  # pragma: no cover
+    from hostile import corpus as hostile  # type: ignore[no-redef]
+
+SECONDS = 5.0
+RSS_BYTES = 500 * 2**20
+#: readable workbooks that are not ours: read as "not our form", never accepted
+FOREIGN = {"valid", "valid_stored", "xlsm_macros", "huge_dimension", "many_styles",
+           "big_shared_strings", "name_spaces", "name_chinese", "name_200_chars", "bad_crc",
+           "xml_malformed_sheet"}
+
+
+def _rewrite(data: bytes, change) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, change(info.filename, src.read(info.filename)))
+    return buf.getvalue()
+
+
+def our_variants(folder: Path) -> dict[str, Path]:
+    """Hostile twists on a real filled return of ours."""
+    good = write_fill("hebei-county", CLEAN["hebei-county"][0](), folder / "good.xlsx")
+    data = good.read_bytes()
+    out = {"good": good}
+
+    def put(name: str, payload: bytes) -> None:
+        path = folder / f"{name}.xlsx"
+        path.write_bytes(payload)
+        out[name] = path
+
+    put("forged_stamp", _rewrite(data, lambda n, d: d.replace(b"<vt:lpwstr>hebei-county<", b"<vt:lpwstr>shanxi-x<")
+                                 if n == "docProps/custom.xml" else d))
+    put("huge_dimension_ours", _rewrite(data, lambda n, d: d.replace(b'<dimension ref="', b'<dimension ref="A1:XFD1048576" x="')
+                                        if n.startswith("xl/worksheets/") else d))
+    bomb = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    put("xml_bomb_in_ours", _rewrite(data, lambda n, d: bomb + d[d.index(b"<worksheet"):]
+                                     if n == "xl/worksheets/sheet2.xml" else d))
+    put("truncated_ours", data[: len(data) // 2])
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 Attribute VB_Name = \"Module1\" Shell(\"calc\")")
+    put("macros_ours", buf.getvalue())
+    return out
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("hostile-read")
+    built = hostile.build_corpus(folder / "corpus")
+    built.update(our_variants(folder))
+    return built
+
+
+_CHILD = r"""
+import json, resource, sys, time
+from xltargets.errors import WorkbookError
+from xltargets.read import read_workbook
+for line in sys.stdin:
+    name, path = json.loads(line)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    try:
+        sub = read_workbook(path)
+        outcome = ["read", sub.status, [f.code for f in sub.findings]]
+    except WorkbookError as e:
+        outcome = ["unreadable", e.code, str(e)]
+    except Exception as e:
+        outcome = ["CRASH", type(e).__name__, str(e)[:300]]
+    seconds = time.perf_counter() - t
+    grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+    print(json.dumps([name, outcome, seconds, grew]), flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def outcomes(cases) -> dict[str, tuple[list, float, int]]:
+    lines = "".join(json.dumps([n, str(p)]) + "\n" for n, p in sorted(cases.items()))
+    proc = subprocess.run([sys.executable, "-c", _CHILD], input=lines, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = {}
+    for line in proc.stdout.splitlines():
+        name, outcome, seconds, grew = json.loads(line)
+        result[name] = (outcome, seconds, grew)
+    assert set(result) == set(cases), "every case is accounted for"
+    return result
+
+
+def test_every_case_is_read_or_refused_with_a_code_in_bounded_time_and_memory(outcomes):
+    report = []
+    for name, (outcome, seconds, grew) in sorted(outcomes.items()):
+        report.append(f"{name:28} {outcome[0]:10} {outcome[1]:24} {seconds * 1000:8.1f} ms {grew / 2**20:7.1f} MB")
+        assert outcome[0] != "CRASH", (name, outcome)
+        assert seconds < SECONDS, (name, seconds)
+        assert grew < RSS_BYTES, (name, grew)
+    print("\n".join(report))
+
+
+def test_only_our_good_returns_are_accepted(outcomes):
+    accepted = {n for n, (o, _, _) in outcomes.items() if o[0] == "read"}
+    assert accepted == {"good", "huge_dimension_ours", "macros_ours"}
+    assert outcomes["macros_ours"][0][2] == ["macros_present"]  # values read, nothing run
+    for name in FOREIGN:
+        if name in outcomes:
+            outcome = outcomes[name][0]
+            assert outcome[0] == "unreadable", (name, outcome)
+    assert outcomes["forged_stamp"][0][:2] == ["unreadable", "unknown_spec"]
+    assert outcomes["xml_bomb_in_ours"][0][:2] == ["unreadable", "xml_forbidden"]
+    assert outcomes["truncated_ours"][0][:2] == ["unreadable", "corrupt_zip"]
+    assert outcomes["legacy_xls"][0][1] == "legacy_xls"
+    assert outcomes["encrypted_xlsx"][0][1] == "encrypted"
+
+
+def test_cli_read_exits_2_with_one_line_naming_the_file(cases):
+    runner = CliRunner()
+    for name, path in sorted(cases.items()):
+        if name in ("good", "huge_dimension_ours", "macros_ours"):
+            continue
+        r = runner.invoke(app, ["read", str(path)])
+        assert r.exit_code == 2, (name, r.output)
+        lines = [line for line in r.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and str(path) in lines[0] and "Traceback" not in r.output, (name, r.output)
+        assert r.exception is None or isinstance(r.exception, SystemExit), (name, r.exception)
+
+
+# --- fuzzing the reader on mutations of a real return --------------------------------------------
+
+_GOOD = None
+
+
+def _good_members() -> list[tuple[str, bytes]]:
+    global _GOOD
+    if _GOOD is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            data = write_fill("hunan", CLEAN["hunan"][0](), Path(tmp) / "g.xlsx").read_bytes()
+        z = zipfile.ZipFile(io.BytesIO(data))
+        _GOOD = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    return _GOOD
+
+
+@st.composite
+def mutated(draw) -> bytes:
+    members = list(_good_members())
+    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(st.sampled_from(["drop", "duplicate", "truncate_xml", "shuffle_xml", "flip_xml",
+                                   "flip_zip", "cut_zip", "swap_values"]))
+        i = rng.randrange(len(members))
+        name, data = members[i]
+        if op == "drop":
+            members.pop(i)
+        elif op == "duplicate":
+            members.insert(i, (name, data))
+        elif op == "truncate_xml":
+            members[i] = (name, data[: rng.randrange(len(data) + 1)])
+        elif op == "shuffle_xml":
+            parts = data.split(b">")
+            rng.shuffle(parts)
+            members[i] = (name, b">".join(parts))
+        elif op == "flip_xml" and data:
+            b = bytearray(data)
+            for _ in range(rng.randint(1, 8)):
+                b[rng.randrange(len(b))] = rng.randrange(256)
+            members[i] = (name, bytes(b))
+        elif op == "swap_values":
+            members[i] = (name, data.replace(b"<v>", b"<v>-9e999", 1).replace(b't="s"', b't="n"', 3))
+        if op in ("flip_zip", "cut_zip"):
+            break
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name, data in members:
+                z.writestr(name, data)
+    blob = bytearray(buf.getvalue())
+    if op == "flip_zip":
+        for _ in range(rng.randint(1, 16)):
+            blob[rng.randrange(len(blob))] = rng.randrange(256)
+    elif op == "cut_zip":
+        blob = blob[: rng.randrange(len(blob))]
+    return bytes(blob)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          database=None)
+@given(data=mutated())
+def test_fuzz_reader_never_crashes_or_hangs(data, tmp_path_factory):
+    path = tmp_path_factory.mktemp("fuzz") / "f.xlsx"
+    path.write_bytes(data)
+    started = time.perf_counter()
+    try:
+        sub = read_workbook(path)
+        sub.to_json()
+    except WorkbookError as exc:
+        assert exc.code and exc.message
+    assert time.perf_counter() - started < SECONDS
