@@ -26,7 +26,8 @@ test: deps system-deps
 	$(PYTHON) -m pytest -q
 
 lint: deps
-	$(PYTHON) -m ruff check xltargets tests benchmarks examples
+	$(PYTHON) -m ruff check xltargets tests benchmarks examples tools
+	$(PYTHON) -m mypy xltargets
 
 check: lint test
 

@@ -61,7 +61,7 @@ class FormValues:
     sheets: list[SheetValues]
 
 
-_BLANK = Parsed(value=None, raw=None)
+_BLANK: Parsed[Any] = Parsed(value=None, raw=None)
 
 
 def parse_kind(cell: Input, raw: Any, *, fraction: bool = False) -> Parsed:

@@ -71,10 +71,10 @@ def sheet_json(sheet: SheetValues) -> dict[str, Any]:
         out[fid] = items
     for tid, rows in sheet.tables.items():
         table_rows = []
-        for index, cells, fixed in rows:
+        for index, row_cells, fixed in rows:
             row: dict[str, Any] = {"row": index + 1}
             row.update(fixed)
-            for col, cell in cells.items():
+            for col, cell in row_cells.items():
                 _put(row, col, cell)
             table_rows.append(row)
         out[tid] = table_rows

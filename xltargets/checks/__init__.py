@@ -120,8 +120,8 @@ def _sheet_checks(sheet: SheetValues) -> Iterator[Finding]:
             yield _finding(sheet, first, Severity.error, "list_too_few",
                            f"“{first.input.label.rsplit('第', 1)[0]}”至少填写{need}项")
     for rows in sheet.tables.values():
-        for _index, cells, _fixed in rows:
-            texts = {c: cell for c, cell in cells.items()}
+        for _index, row_cells, _fixed in rows:
+            texts = dict(row_cells)
             all_na = any(c.parsed.marker == "not_applicable" for c in texts.values())
             for cell in texts.values():
                 required = cell.input.required

@@ -81,7 +81,7 @@ def read_roster(path: str | Path, spec: Spec) -> list[Department]:
         if code_field and code_field.pattern and not re.fullmatch(code_field.pattern, str(code)):
             raise RosterError(f"单位编码“{code}”格式不正确，应为{code_field.pattern_hint or code_field.pattern}",
                               path=path, row=number)
-        name = parse_text(record.get("unit_name")).value
+        name = parse_text(record.get("unit_name")).value or ""
         if not name:
             raise RosterError("单位名称为空", path=path, row=number)
         region = parse_code(record.get("region_code"), digits=6).value or ""

@@ -93,7 +93,7 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
         errors = []
         for err in exc.errors():
             loc = _data_loc(data, err["loc"])
-            errors.append(_located(source, lines, loc, _message(err)))
+            errors.append(_located(source, lines, loc, _message(dict(err))))
         first = errors[0]
         first.all_errors = errors  # type: ignore[attr-defined]
         raise first from None
@@ -192,7 +192,7 @@ def _data_loc(data: Any, loc: tuple[Any, ...]) -> Loc:
 
 def _located(source: str, lines: dict[Loc, int], loc: Loc, message: str) -> SpecError:
     line = None
-    probe = loc
+    probe: Loc | None = loc
     while probe is not None:
         if probe in lines:
             line = lines[probe]
