@@ -23,6 +23,12 @@ def write_text(path: str | Path, text: str) -> None:
         fh.write(text)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def open_atomic(path: str | Path, mode: str = "wb", **kwargs: object) -> Iterator[IO]:  # type: ignore[type-arg]
     path = Path(path)
@@ -33,6 +39,8 @@ def open_atomic(path: str | Path, mode: str = "wb", **kwargs: object) -> Iterato
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes 0600 files: give the output the mode any new file would get
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -223,6 +223,38 @@ def check(
     raise typer.Exit(1 if submission.errors else 0)
 
 
+# --- collect -----------------------------------------------------------------------------------
+
+@app.command("collect")
+def collect_cmd(
+    inbox: Annotated[Path, typer.Argument(help="Folder of returned files (searched recursively).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    manifest: Annotated[Path | None, typer.Option(help="manifest.json from generate --roster.")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="SQLAlchemy URL (SQLite or PostgreSQL); default OUT/xltargets.db.")] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = os.cpu_count() or 1,
+    duplicates: Annotated[str, typer.Option(help="Which return of a department to keep: newest | oldest | fail.")] = "newest",
+    feedback: Annotated[bool, typer.Option("--feedback/--no-feedback",
+                                           help="Write a copy with comments for each flawed return.")] = True,
+    password: PasswordOpt = None,
+) -> None:
+    """Collect a folder of returns: statuses, JSON, database, 汇总表, report, feedback copies.
+
+    Exit 0 when the batch ran (rejected returns are the office's normal business), 2 when it
+    could not run at all (no inbox, a bad manifest or database address)."""
+    from .collect import collect as run_collect
+
+    try:
+        result = run_collect(
+            inbox, out_dir, manifest=manifest, db_url=db, jobs=jobs, duplicates=duplicates,
+            feedback=feedback, password=password,
+            progress=lambda items: track(items, description="读取报送文件", console=err,
+                                         disable=not err.is_terminal))
+    except XltargetsError as exc:
+        _fail(exc, 2)
+    out.print(f"{result.summary_zh()} → {out_dir}", highlight=False)
+
+
 def run() -> None:  # pragma: no cover - console entry for python -m
     app(prog_name="xltargets")
 

@@ -18,7 +18,8 @@ from .._atomic import write_bytes, write_text
 from ..layout import Layout, plan
 from ..spec.load import spec_hash
 from ..spec.model import Spec
-from ..stamp import Stamp, template_id
+from ..stamp import Stamp
+from ..stamp import template_id as make_template_id
 from .draw import FIXED_CREATED, DrawOptions, draw_workbook
 from .roster import Department, read_roster
 
@@ -71,15 +72,19 @@ def build_template(spec: Spec, year: int, *, department: Department | None = Non
                    values: dict[str, dict[tuple[str | int, ...], Any]] | None = None,
                    comments: dict[str, dict[str, str]] | None = None,
                    extra_sheets: list[tuple[str, list[list[Any]]]] | None = None,
-                   created: dt.datetime = FIXED_CREATED) -> Built:
-    """One workbook, in memory. ``values`` fills input cells (examples, feedback copies)."""
+                   created: dt.datetime = FIXED_CREATED,
+                   template_id: str | None = None) -> Built:
+    """One workbook, in memory. ``values`` fills input cells (examples, feedback copies).
+
+    ``template_id`` keeps the id of a template sent out earlier (a feedback copy must come back
+    as the same template); by default the id is derived from the inputs."""
     count = len(department.projects) if department is not None and projects is None else (projects or 0)
     layout = plan(spec, count)
     payload = [p for p in department.projects] if department else count
     stamp = Stamp(
         spec_id=spec.id, spec_version=spec.version, spec_hash=spec_hash(spec),
-        template_id=template_id(spec_hash(spec), year, department.unit_code if department else "",
-                                payload, batch),
+        template_id=template_id or make_template_id(
+            spec_hash(spec), year, department.unit_code if department else "", payload, batch),
         year=year, project_count=count,
         unit_code=department.unit_code if department else "",
         unit_name=department.unit_name if department else "",
@@ -92,6 +97,14 @@ def build_template(spec: Spec, year: int, *, department: Department | None = Non
         for path, value in cells.items():
             if path not in locked.get(sheet_name, set()):
                 merged.setdefault(sheet_name, {})[path] = value
+    for sheet_name, cells in merged.items():
+        # titles name the project ("1.购买舆情监测服务绩效目标表") whatever filled its cells
+        sheet_ctx = context.setdefault(sheet_name, {})
+        project = dict(sheet_ctx.get("project") or {})  # never the caller's roster dict
+        for path, value in cells.items():
+            if len(path) == 1 and value is not None:
+                project.setdefault(str(path[0]), value)
+        sheet_ctx["project"] = project
     opts = DrawOptions(
         year=year, stamp=stamp, values=merged, locked=locked, context=context,
         unit_code=stamp.unit_code, unit_name=stamp.unit_name, password=password, created=created,

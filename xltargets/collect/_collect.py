@@ -1,0 +1,428 @@
+"""The batch: read every returned file, decide each one's status, write the outputs.
+
+Two passes, with one process pool for both:
+
+1. **Read.** Workers read, check and serialise each file; the parent appends each submission's
+   JSON to a spool file and keeps only a small :class:`Entry` per file.
+2. **Write.** Duplicates are resolved on the entries; then the kept returns stream from the
+   spool, in input order, into every writer at once (JSONL/JSON, database batches, 汇总表),
+   while the workers draw the feedback copies. Results, the missing list and the report follow.
+
+Every file is written atomically (a temporary file renamed into place once complete); the
+feedback folder is built beside the old one and swapped in at the end; the database is written
+in one transaction. A run that fails leaves the previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .._atomic import open_atomic
+from ..errors import CollectError
+from ..read import Limits
+from ._db import DatabaseWriter, check_database
+from ._manifest import Manifest, load_manifest
+from ._model import (
+    DUPLICATE,
+    DUPLICATE_STRATEGIES,
+    FILE_STATUSES,
+    IGNORED,
+    MISSING,
+    RESULT_COLUMNS,
+    STATUS_LABELS,
+    UNEXPECTED,
+    UNREADABLE,
+    Entry,
+    reason,
+)
+from ._outputs import SubmissionsWriter, write_csv, write_results
+from ._pool import Done, WorkerPool
+from ._report import write_report
+from ._scan import feedback_names, scan
+from ._summary import SummaryWorkbook
+from ._work import (
+    Expected,
+    FeedbackTask,
+    ReadOutcome,
+    ReadTask,
+    feedback_task,
+    read_task,
+    warm_up,
+)
+
+SUMMARY_NAME = "汇总表.xlsx"
+DB_NAME = "xltargets.db"
+FEEDBACK_DIR = "feedback"
+#: drawing one feedback copy of a 200-project workbook takes a few seconds
+FEEDBACK_SECONDS = 120.0
+#: address-space cap per worker: a file that slips past the reader's limits cannot take the
+#: machine's memory, it only crashes its worker (status ``unreadable``, reason ``crashed``)
+WORKER_MEMORY = 4 * 2**30
+MISSING_HEADER = ["单位编码", "单位名称", "下发文件", "模板编号", "备注"]
+
+
+@dataclass
+class CollectResult:
+    """What a batch did. ``counts`` has every status code (files) plus ``missing``."""
+
+    out_dir: Path
+    total: int
+    counts: dict[str, int]
+    missing: list[dict[str, str]]
+    outputs: dict[str, Path]
+    db_url: str
+    db_counts: dict[str, int]
+    feedback: int
+    feedback_failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary_zh(self) -> str:
+        """One line for the command line: 共 N 个文件：通过 a，… ；未报送 m 个单位。"""
+        parts = [f"{STATUS_LABELS[s]} {self.counts[s]}" for s in FILE_STATUSES if self.counts.get(s)]
+        text = f"共 {self.total} 个文件：" + ("，".join(parts) if parts else "无")
+        if self.counts.get(MISSING):
+            text += f"；未报送 {self.counts[MISSING]} 个单位"
+        return text
+
+
+class DuplicateError(CollectError):
+    """``duplicates="fail"`` and some department returned more than once."""
+
+    code = "duplicates"
+
+    def __init__(self, groups: list[list[str]]) -> None:
+        self.groups = groups
+        shown = "；".join("、".join(g) for g in groups[:10])
+        more = f"，另有 {len(groups) - 10} 组" if len(groups) > 10 else ""
+        super().__init__(f"有 {len(groups)} 个单位重复提交（{shown}{more}），请确定采用哪一份后重试，"
+                         "或改用 newest / oldest")
+
+
+def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | None = None,
+            db_url: str | None = None, jobs: int = 1, duplicates: str = "newest",
+            feedback: bool = True,
+            progress: Callable[[Iterable[Done]], Iterable[Done]] | None = None,
+            password: str | None = None, limits: Limits | None = None,
+            title: str | None = None) -> CollectResult:
+    """Collect every returned file under ``inbox`` into ``out_dir``. See docs/collect.md.
+
+    ``progress`` wraps the iterable of files as they are read (it has ``len``), the same way as
+    ``generate_batch``'s: ``rich.progress.track`` fits. ``password`` protects the feedback copies
+    as the templates were protected. ``limits`` are the reader's, per file (``max_seconds`` is the
+    per-file time limit). Raises :class:`CollectError` only when the batch cannot run at all.
+    """
+    started = time.monotonic()
+    if duplicates not in DUPLICATE_STRATEGIES:
+        raise CollectError(f"重复提交的处理方式应为 {' / '.join(DUPLICATE_STRATEGIES)}，不是“{duplicates}”")
+    if jobs < 1:
+        raise CollectError("并行进程数 jobs 至少为 1")
+    inbox, out = Path(inbox), Path(out_dir)
+    limits = limits or Limits()
+    sent = load_manifest(manifest) if manifest is not None else None
+    files = scan(inbox, exclude=[out], manifest=Path(manifest) if manifest is not None else None)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CollectError(f"{out}: 无法建立输出目录（{exc}）") from None
+    db_url = db_url or f"sqlite:///{(out / DB_NAME).resolve()}"
+    check_database(db_url)  # a wrong address fails now, not after reading 20,000 files
+    staging = Path(tempfile.mkdtemp(prefix=".collect-", dir=out))
+    try:
+        run = _Run(files, out, staging, sent, limits, jobs, password)
+        with run:
+            run.read(progress)
+            run.resolve(duplicates)
+            run.write(db_url, feedback, title)
+        result = run.result(db_url)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+class _Reading:
+    """The pass-1 completions, sized so a progress bar knows the total."""
+
+    def __init__(self, pool: WorkerPool | None, total: int) -> None:
+        self._pool, self._total = pool, total
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __iter__(self) -> Iterator[Done]:
+        if self._pool is not None:
+            yield from self._pool.drain()
+
+
+class _Run:
+    def __init__(self, files: list[Any], out: Path, staging: Path, sent: Manifest | None,
+                 limits: Limits, jobs: int, password: str | None) -> None:
+        self.files = files
+        self.out, self.staging, self.sent, self.limits = out, staging, sent, limits
+        self.jobs, self.password = jobs, password
+        self.entries = [Entry(i, f.rel) for i, f in enumerate(files)]
+        for entry, f in zip(self.entries, files, strict=True):
+            if f.ignored:
+                entry.status, entry.reason, entry.message = IGNORED, f.ignored, reason(f.ignored)
+        self.to_read = [e for e in self.entries if not e.status]
+        self.pool: WorkerPool | None = None
+        self._stack = ExitStack()
+        self.missing: list[dict[str, str]] = []
+        self.feedback_done = 0
+        self.feedback_failed: list[str] = []
+        self.db_counts: dict[str, int] = {}
+
+    def __enter__(self) -> _Run:
+        try:
+            self.spool: IO[bytes] = self._stack.enter_context(
+                (self.staging / "spool.jsonl").open("w+b"))
+            if self.to_read:
+                # no more workers than files: each costs a process start
+                self.pool = self._stack.enter_context(WorkerPool(
+                    min(self.jobs, len(self.to_read)), initializer=warm_up,
+                    memory_limit=WORKER_MEMORY if sys.platform.startswith("linux") else None))
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    # -- pass 1 ------------------------------------------------------------------------------------
+
+    def read(self, progress: Callable[[Iterable[Done]], Iterable[Done]] | None) -> None:
+        expected = None
+        if self.sent is not None:
+            expected = Expected(self.sent.spec_id, self.sent.year,
+                                frozenset(self.sent.template_ids()))
+        if self.pool is None:
+            return
+        for entry in self.to_read:
+            task = ReadTask(entry.index, entry.rel, str(self.files[entry.index].path), self.limits,
+                            expected)
+            self.pool.submit(("read", entry.index), read_task, task, self.limits.max_seconds)
+        completions: Iterable[Done] = _Reading(self.pool, len(self.to_read))
+        if progress is not None:
+            completions = progress(completions)
+        for done in completions:
+            self._apply(self.entries[done.key[1]], done)
+
+    def _apply(self, entry: Entry, done: Done) -> None:
+        if done.failure is not None:
+            entry.status, entry.reason = UNREADABLE, done.failure.code
+            entry.message = reason(done.failure.code, limit=f"{self.limits.max_seconds:g}")
+            return
+        outcome: ReadOutcome = done.value
+        for name in ("status", "reason", "message", "unit_code", "unit_name", "template_id",
+                     "spec_id", "year", "errors", "warnings", "sha256", "size", "mtime", "saved",
+                     "key", "projects", "indicators", "findings"):
+            setattr(entry, name, getattr(outcome, name))
+        if outcome.json_text is not None and entry.kept:
+            data = outcome.json_text.encode("utf-8")
+            entry.spool_offset = self.spool.seek(0, os.SEEK_END)
+            entry.spool_length = len(data)
+            self.spool.write(data)
+
+    def load(self, entry: Entry) -> str:
+        self.spool.seek(entry.spool_offset)
+        return self.spool.read(entry.spool_length).decode("utf-8")
+
+    # -- statuses --------------------------------------------------------------------------------
+
+    def resolve(self, strategy: str) -> None:
+        groups: dict[tuple[str, int, str], list[Entry]] = {}
+        for entry in self.entries:
+            if entry.kept:
+                who = entry.key or f"sha256:{entry.sha256}"
+                groups.setdefault((entry.spec_id, entry.year, who), []).append(entry)
+        clashes = [g for g in groups.values() if len(g) > 1]
+        if clashes and strategy == "fail":
+            raise DuplicateError([[e.rel for e in g] for g in clashes])
+        for group in clashes:
+            with_saved = all(e.saved is not None for e in group)
+            order = sorted(group, key=lambda e: (
+                (e.saved or 0.0) if with_saved else 0.0, e.mtime or 0.0, e.rel))
+            keep = order[-1] if strategy == "newest" else order[0]
+            for entry in group:
+                if entry is not keep:
+                    entry.status, entry.reason = DUPLICATE, "duplicate"
+                    entry.message = reason("duplicate", kept=keep.rel)
+                    entry.kept_instead_of = keep.rel
+        if self.sent is not None:
+            self.missing = self._missing(self.sent)
+
+    def _missing(self, sent: Manifest) -> list[dict[str, str]]:
+        returned = {e.unit_code for e in self.entries if e.kept and e.unit_code}
+        templates = {e.template_id for e in self.entries if e.kept}
+        missing = []
+        for unit_code, workbooks in sorted(sent.departments().items()):
+            if unit_code in returned or any(w.template_id in templates for w in workbooks):
+                continue
+            # a department whose only return could not be used: say so next to its name
+            seen = [e for e in self.entries if e.status in (UNREADABLE, UNEXPECTED)
+                    and (unit_code in Path(e.rel).name
+                         or (e.unit_code == unit_code and e.unit_code))]
+            note = "；".join(f"收到文件“{e.rel}”，{e.label}：{e.message}" for e in seen)
+            missing.append({
+                "unit_code": unit_code, "unit_name": workbooks[0].unit_name,
+                "files": "、".join(w.file for w in workbooks),
+                "template_ids": "、".join(w.template_id for w in workbooks), "note": note,
+            })
+        return missing
+
+    # -- pass 2 ------------------------------------------------------------------------------------
+
+    def write(self, db_url: str, feedback: bool, title: str | None) -> None:
+        kept = [e for e in self.entries if e.kept]
+        if feedback:
+            names = feedback_names([e.rel for e in kept if e.findings])
+            for entry in kept:
+                entry.feedback = names.get(entry.rel, "")
+        feedback_dir = self.staging / FEEDBACK_DIR
+        feedback_dir.mkdir()
+        spec_ids = sorted({e.spec_id for e in kept} | ({self.sent.spec_id} if self.sent else set()))
+        with ExitStack() as outputs:
+            db = DatabaseWriter(db_url)
+            outputs.callback(db.close)
+            submissions = SubmissionsWriter(self.out, outputs)
+            summary_fh = outputs.enter_context(open_atomic(self.out / SUMMARY_NAME, "wb"))
+            summary = SummaryWorkbook(summary_fh, self.staging, spec_ids)
+            try:
+                for entry in kept:
+                    text = self.load(entry)
+                    data = json.loads(text)
+                    submissions.add(text)
+                    db.add(entry, data)
+                    summary.add(entry, data)
+                    if entry.feedback and self.pool is not None:
+                        self.pool.submit(("feedback", entry.index), feedback_task, FeedbackTask(
+                            text, str(feedback_dir / entry.feedback), self.password),
+                            FEEDBACK_SECONDS)
+                        self._feedback_results(self.pool.poll(block=False))
+                        while self.pool.pending > 2 * self.jobs:
+                            # the queue holds JSON texts: keep it short
+                            self._feedback_results(self.pool.poll(block=True))
+                if self.pool is not None:
+                    self._feedback_results(self.pool.drain())
+                for entry in self.entries:
+                    summary.add_file(entry)
+                for m in self.missing:
+                    summary.add_missing([m["unit_code"], m["unit_name"], m["files"],
+                                         m["template_ids"], m["note"]])
+                summary.close()
+                submissions.close()
+                # the database first: a server is likelier to fail than a local file
+                db.finish(self._department_rows(), self._scope())
+                self.db_counts = dict(db.counts)
+                self._write_tables(title)
+            except BaseException:
+                summary.abort()
+                raise
+        self._swap_feedback(feedback_dir)
+
+    def _feedback_results(self, done: Iterable[Done]) -> None:
+        for d in done:
+            entry = self.entries[d.key[1]]
+            if d.failure is None:
+                self.feedback_done += 1
+            else:
+                self.feedback_failed.append(entry.rel)
+                entry.message = (entry.message + "；" if entry.message else "") + \
+                    f"未能生成修改意见副本（{d.failure.code}）"
+                entry.feedback = ""
+
+    def _write_tables(self, title: str | None) -> None:
+        counts = self.counts()
+        header: dict[str, Any] = {"total": len(self.entries), "counts": counts}
+        if self.sent is not None:
+            header["manifest"] = {"spec": self.sent.spec_id, "version": self.sent.spec_version,
+                                  "year": self.sent.year, "batch": self.sent.batch,
+                                  "departments": len(self.sent.departments())}
+        write_results(self.out, header, (e.result_row() for e in self.entries), RESULT_COLUMNS)
+        write_csv(self.out / "missing.csv", ["unit_code", "unit_name", "files", "template_ids", "note"],
+                  ([m["unit_code"], m["unit_name"], m["files"], m["template_ids"], m["note"]]
+                   for m in self.missing))
+        context: dict[str, Any] = {"manifest": None}
+        if self.sent is not None:
+            context["manifest"] = {"spec_id": self.sent.spec_id,
+                                   "spec_version": self.sent.spec_version, "year": self.sent.year,
+                                   "batch": self.sent.batch,
+                                   "departments": len(self.sent.departments())}
+        year = self.sent.year if self.sent is not None else None
+        context["title"] = title or (f"{year}年预算绩效目标报送情况" if year else "预算绩效目标报送情况")
+        write_report(self.out / "report.html", entries=self.entries, load=self.load,
+                     counts=counts, missing=self.missing, context=context)
+
+    def _department_rows(self) -> list[dict[str, Any]]:
+        in_manifest = set(self.sent.departments()) if self.sent is not None else set()
+        rows: dict[tuple[str, int, str], dict[str, Any]] = {}
+        for e in self.entries:
+            if e.kept and e.unit_code:
+                rows[(e.spec_id, e.year, e.unit_code)] = {
+                    "spec_id": e.spec_id, "year": e.year, "unit_code": e.unit_code,
+                    "unit_name": e.unit_name, "status": e.status, "submission_id": e.sha256,
+                    "file": e.rel, "template_id": e.template_id or None,
+                    "in_manifest": e.unit_code in in_manifest}
+        if self.sent is not None:
+            for m in self.missing:
+                rows[(self.sent.spec_id, self.sent.year, m["unit_code"])] = {
+                    "spec_id": self.sent.spec_id, "year": self.sent.year,
+                    "unit_code": m["unit_code"], "unit_name": m["unit_name"], "status": MISSING,
+                    "submission_id": None, "file": None,
+                    "template_id": m["template_ids"].split("、")[0] or None, "in_manifest": True}
+        return [rows[k] for k in sorted(rows)]
+
+    def _scope(self) -> set[tuple[str, int]]:
+        scope = {(e.spec_id, e.year) for e in self.entries if e.kept}
+        if self.sent is not None:
+            scope.add((self.sent.spec_id, self.sent.year))
+        return scope
+
+    def _swap_feedback(self, staged: Path) -> None:
+        final = self.out / FEEDBACK_DIR
+        old = self.staging / "feedback.old"
+        if final.exists():
+            os.replace(final, old)
+        os.replace(staged, final)
+
+    # -- result ------------------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in FILE_STATUSES}
+        for e in self.entries:
+            counts[e.status] = counts.get(e.status, 0) + 1
+        counts[MISSING] = len(self.missing)
+        return counts
+
+    def result(self, db_url: str) -> CollectResult:
+        outputs = {name: self.out / name for name in (
+            "results.csv", "results.json", "submissions.jsonl", "submissions.json", "missing.csv",
+            SUMMARY_NAME, "report.html", FEEDBACK_DIR)}
+        if db_url.startswith("sqlite:///"):
+            outputs["database"] = Path(db_url[len("sqlite:///"):])
+        return CollectResult(self.out, len(self.entries), self.counts(), self.missing, outputs,
+                             _hide_password(db_url), self.db_counts, self.feedback_done,
+                             self.feedback_failed)
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+__all__ = ["DUPLICATE", "CollectResult", "DuplicateError", "collect"]

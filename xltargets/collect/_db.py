@@ -1,0 +1,441 @@
+"""The database: SQLAlchemy Core tables, upserted in batches inside one transaction.
+
+Tables and keys (docs/collect.md draws them)::
+
+    submissions (id = sha256 of the returned file)
+      ├── projects    (submission_id, sheet)
+      │     └── indicators (submission_id, sheet, row)   project_sheet -> projects
+      ├── indicators of the department sheet (project_sheet NULL)
+      └── findings    (submission_id, n)
+    departments (spec_id, year, unit_code) ── submission_id -> the return that was kept
+
+Keys are stable ids derived from the input, never counters, so a second run finds the same
+rows: submissions and departments are upserted (``INSERT … ON CONFLICT DO UPDATE``), and the
+rows hanging off a submission are replaced (deleted and inserted again in the same transaction).
+A run owns the collection of its spec and year: submissions and departments of that spec and
+year that the run no longer keeps (a return replaced by a newer one) are deleted, so the tables
+always equal the run's JSON. Other years and specs in the same database are left alone.
+
+The whole run is one transaction: a failed run leaves the database as it was. Rows are sent in
+batches (``executemany``), never one statement per row.
+
+Decimals (money, indicator figures) are ``NUMERIC`` in PostgreSQL and exact decimal text in
+SQLite, which has no decimal type; both come back as :class:`~decimal.Decimal`. JSON columns are
+``JSONB`` in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    and_,
+    create_engine,
+    delete,
+    event,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from ..errors import CollectError
+
+SUPPORTED = ("sqlite", "postgresql")
+#: submissions per batch: bounded memory, few round trips
+BATCH = 500
+#: PostgreSQL and SQLite both accept this many bound parameters in one IN (…)
+IN_CHUNK = 500
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """NUMERIC where the database has it, exact decimal text in SQLite."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(60))
+        return dialect.type_descriptor(Numeric())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return None
+        return format(number, "f") if dialect.name == "sqlite" else number
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+metadata = MetaData()
+
+submissions = Table(
+    "submissions", metadata,
+    Column("id", String(64), primary_key=True, comment="SHA-256 of the returned file"),
+    Column("file", Text, nullable=False, comment="path in the inbox"),
+    Column("status", String(32), nullable=False),
+    Column("spec_id", String(100), nullable=False),
+    Column("spec_version", String(40)),
+    Column("spec_hash", String(64)),
+    Column("year", Integer, nullable=False),
+    Column("template_id", String(40)),
+    Column("unit_code", String(40)),
+    Column("unit_name", Text),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("project_count", Integer, nullable=False),
+    Column("department", JsonType, comment="the department sheet's values"),
+    Column("feedback", Text, comment="feedback copy, relative to the output folder"),
+)
+
+departments = Table(
+    "departments", metadata,
+    Column("spec_id", String(100), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("unit_code", String(40), primary_key=True),
+    Column("unit_name", Text),
+    Column("status", String(32), nullable=False),
+    Column("submission_id", String(64), ForeignKey("submissions.id"), nullable=True),
+    Column("file", Text),
+    Column("template_id", String(40)),
+    Column("in_manifest", Boolean, nullable=False),
+)
+
+projects = Table(
+    "projects", metadata,
+    Column("submission_id", String(64), ForeignKey("submissions.id"), primary_key=True),
+    Column("sheet", String(100), primary_key=True),
+    Column("number", Integer, nullable=False),
+    Column("project_code", String(60)),
+    Column("project_name", Text),
+    Column("fields", JsonType, comment="every value of the project sheet but its tables"),
+    Column("indicators", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+)
+
+indicators = Table(
+    "indicators", metadata,
+    Column("submission_id", String(64), ForeignKey("submissions.id"), primary_key=True),
+    Column("sheet", String(100), primary_key=True),
+    Column("row", Integer, primary_key=True),
+    Column("project_sheet", String(100), comment="NULL on the department sheet"),
+    Column("level1", Text),
+    Column("level2", Text),
+    Column("level3", Text),
+    Column("value_text", Text),
+    Column("value_kind", String(20)),
+    Column("comparison", String(4)),
+    Column("number", DecimalText()),
+    Column("unit", Text),
+    Column("prefix", Text),
+    Column("suffix", Text),
+    Column("marker", String(20)),
+    Column("extra", JsonType, comment="the table's other columns, markers and invalid texts"),
+    ForeignKeyConstraint(["submission_id", "project_sheet"],
+                         ["projects.submission_id", "projects.sheet"]),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("submission_id", String(64), ForeignKey("submissions.id"), primary_key=True),
+    Column("n", Integer, primary_key=True, comment="1-based, in the submission's order"),
+    Column("severity", String(10), nullable=False),
+    Column("code", String(60), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("sheet", String(100)),
+    Column("cell", String(20)),
+    Column("path", Text),
+    Column("value", Text),
+)
+
+TABLES = (submissions, departments, projects, indicators, findings)
+#: children of a submission, in the order they are deleted
+CHILDREN = (findings, indicators, projects)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def engine_for(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise CollectError(f"数据库地址无效：{exc}") from None
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise CollectError(f"不支持的数据库“{parsed.get_backend_name()}”：请使用 SQLite 或 PostgreSQL")
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed, json_serializer=_dumps)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise CollectError(f"缺少数据库驱动（PostgreSQL 请安装 xltargets[postgres]）：{exc}") from None
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+            # SQLite checks foreign keys only when asked: ask, so the keys hold as in PostgreSQL
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+    return engine
+
+
+def _insert(conn: Connection) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_update`` (same API in both)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    stmt = _insert(conn)(table)
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys})
+    conn.execute(stmt, rows)
+
+
+def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def submission_rows(entry: Any, data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of one submission (its JSON) for each table but departments."""
+    sid = data["source"]["sha256"]
+    department = data.get("department") or {}
+    per_sheet: dict[str, list[int]] = {}
+    for f in data.get("findings") or []:
+        counts = per_sheet.setdefault(f.get("sheet") or "", [0, 0])
+        if f.get("severity") == "error":
+            counts[0] += 1
+        elif f.get("severity") == "warning":
+            counts[1] += 1
+    out: dict[str, list[dict[str, Any]]] = {"submissions": [], "projects": [], "indicators": [],
+                                            "findings": []}
+    out["submissions"].append({
+        "id": sid, "file": entry.rel, "status": entry.status,
+        "spec_id": data["spec"]["id"], "spec_version": data["spec"].get("version"),
+        "spec_hash": data["spec"].get("hash"), "year": int(data.get("year") or 0),
+        "template_id": entry.template_id or None, "unit_code": entry.unit_code or None,
+        "unit_name": entry.unit_name or None, "errors": entry.errors, "warnings": entry.warnings,
+        "project_count": len(data.get("projects") or []),
+        "department": {k: v for k, v in department.items() if not _is_table(v)},
+        "feedback": entry.feedback or None,
+    })
+    out["indicators"] += _indicator_rows(sid, department, None)
+    for number, project in enumerate(data.get("projects") or [], start=1):
+        sheet = str(project.get("sheet") or f"#{number}")
+        errors, warnings = per_sheet.get(sheet, [0, 0])
+        rows = _indicator_rows(sid, project, sheet)
+        out["projects"].append({
+            "submission_id": sid, "sheet": sheet, "number": number,
+            "project_code": _text(project.get("project_code")),
+            "project_name": _text(project.get("project_name")),
+            "fields": {k: v for k, v in project.items() if k != "sheet" and not _is_table(v)},
+            "indicators": len(rows), "errors": errors, "warnings": warnings,
+        })
+        out["indicators"] += rows
+    for n, f in enumerate(data.get("findings") or [], start=1):
+        value = f.get("value")
+        out["findings"].append({
+            "submission_id": sid, "n": n, "severity": f.get("severity") or "",
+            "code": f.get("code") or "", "message": f.get("message") or "",
+            "sheet": f.get("sheet"), "cell": f.get("cell"), "path": f.get("path"),
+            "value": None if value is None else (value if isinstance(value, str) else _dumps(value)),
+        })
+    return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(v, dict) and "row" in v for v in value)
+
+
+STANDARD_COLUMNS = ("row", "level1", "level2", "level3", "value", "markers", "invalid")
+
+
+def _indicator_rows(sid: str, sheet_obj: dict[str, Any], project_sheet: str | None
+                    ) -> list[dict[str, Any]]:
+    rows = []
+    sheet = str(sheet_obj.get("sheet") or "")
+    for row in sheet_obj.get("indicators") or []:
+        value = row.get("value") if isinstance(row.get("value"), dict) else {}
+        markers = row.get("markers") or {}
+        extra = {k: v for k, v in row.items() if k not in STANDARD_COLUMNS}
+        if row.get("markers"):
+            extra["markers"] = row["markers"]
+        if row.get("invalid"):
+            extra["invalid"] = row["invalid"]
+        text = value.get("text") if value else (row.get("invalid") or {}).get("value")
+        rows.append({
+            "submission_id": sid, "sheet": sheet, "row": int(row["row"]),
+            "project_sheet": project_sheet,
+            "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
+            "level3": _text(row.get("level3")), "value_text": _text(text),
+            "value_kind": value.get("kind"), "comparison": value.get("comparison"),
+            "number": _decimal(value.get("number")), "unit": value.get("unit"),
+            "prefix": value.get("prefix"), "suffix": value.get("suffix"),
+            "marker": markers.get("value"), "extra": extra or None,
+        })
+    return rows
+
+
+class DatabaseWriter:
+    """Collects rows in batches and writes them; :meth:`finish` commits the whole run."""
+
+    def __init__(self, url: str, *, batch: int = BATCH) -> None:
+        self.engine = engine_for(url)
+        self._batch = batch
+        self._pending: dict[str, list[dict[str, Any]]] = {t.name: [] for t in TABLES}
+        self._pending_ids: list[str] = []
+        self.kept_ids: set[str] = set()
+        self.counts = {t.name: 0 for t in TABLES}
+        try:
+            metadata.create_all(self.engine)
+            self._conn = self.engine.connect()
+            self._tx = self._conn.begin()
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise CollectError(f"无法连接或建立数据库：{str(exc).splitlines()[0]}") from None
+
+    def add(self, entry: Any, data: dict[str, Any]) -> None:
+        rows = submission_rows(entry, data)
+        sid = rows["submissions"][0]["id"]
+        if sid in self.kept_ids:
+            return  # byte-identical copies were resolved as duplicates; be safe anyway
+        self.kept_ids.add(sid)
+        self._pending_ids.append(sid)
+        for name, items in rows.items():
+            self._pending[name] += items
+        if len(self._pending_ids) >= self._batch:
+            self.flush()
+
+    def flush(self) -> None:
+        conn = self._conn
+        ids = self._pending_ids
+        if ids:
+            for table in CHILDREN:
+                for chunk in _chunks(ids):
+                    conn.execute(delete(table).where(table.c.submission_id.in_(chunk)))
+            upsert(conn, submissions, self._pending["submissions"])
+            for table in (projects, indicators, findings):
+                if self._pending[table.name]:
+                    conn.execute(table.insert(), self._pending[table.name])
+        for name, items in self._pending.items():
+            self.counts[name] += len(items)
+        self._pending = {t.name: [] for t in TABLES}
+        self._pending_ids = []
+
+    def finish(self, department_rows: list[dict[str, Any]], scope: set[tuple[str, int]]) -> None:
+        """Write the departments, drop what this run no longer keeps in its scope, commit."""
+        try:
+            self.flush()
+            conn = self._conn
+            for chunk in _chunks(department_rows, self._batch):
+                upsert(conn, departments, chunk)
+            self.counts["departments"] = len(department_rows)
+            keep_departments = {(d["spec_id"], d["year"], d["unit_code"]) for d in department_rows}
+            for spec_id, year in sorted(scope):
+                existing = conn.execute(select(departments.c.unit_code).where(and_(
+                    departments.c.spec_id == spec_id, departments.c.year == year))).scalars().all()
+                stale = [u for u in existing if (spec_id, year, u) not in keep_departments]
+                for chunk in _chunks(stale):
+                    conn.execute(delete(departments).where(and_(
+                        departments.c.spec_id == spec_id, departments.c.year == year,
+                        departments.c.unit_code.in_(chunk))))
+                old = conn.execute(select(submissions.c.id).where(and_(
+                    submissions.c.spec_id == spec_id, submissions.c.year == year))).scalars().all()
+                gone = [sid for sid in old if sid not in self.kept_ids]
+                for chunk in _chunks(gone):
+                    for table in CHILDREN:
+                        conn.execute(delete(table).where(table.c.submission_id.in_(chunk)))
+                    conn.execute(delete(submissions).where(submissions.c.id.in_(chunk)))
+            self._tx.commit()
+        except SQLAlchemyError as exc:
+            raise CollectError(f"写入数据库失败：{str(exc).splitlines()[0]}") from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Roll back what was not committed (a failed run) and let the connection go."""
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        except SQLAlchemyError:
+            pass  # the connection is already broken: nothing was committed
+        finally:
+            self._conn.close()
+            self.engine.dispose()
+
+    abort = close
+
+
+def check_database(url: str) -> None:
+    """Fail early on a database that cannot be used (bad address, no driver, no server)."""
+    engine = engine_for(url)
+    try:
+        if engine.dialect.name != "sqlite":  # SQLite would create its file: leave that for later
+            with engine.connect() as conn:
+                conn.execute(select(1))
+    except SQLAlchemyError as exc:
+        raise CollectError(f"无法连接数据库：{str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Rows per table (for tests and the CLI's summary)."""
+    from sqlalchemy import func
+
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                    for t in TABLES}
+    finally:
+        engine.dispose()
+
+
+__all__ = ["TABLES", "DatabaseWriter", "check_database", "engine_for", "metadata", "table_counts"]

@@ -1,0 +1,74 @@
+"""The distribution manifest (manifest.json written by ``xltargets generate --roster``).
+
+It says what was sent out: the spec and year, and one workbook per department with its template
+id. collect uses it to tell returns of those templates from anything else (``unexpected``) and to
+list the departments that have not returned (``missing``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import CollectError
+from ..generate import MANIFEST_FORMAT
+
+#: a manifest is a few KB per thousand departments; anything far larger is not one
+MAX_MANIFEST_BYTES = 200 * 2**20
+
+
+@dataclass(frozen=True)
+class SentWorkbook:
+    file: str
+    unit_code: str
+    unit_name: str
+    template_id: str
+    projects: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    spec_id: str
+    spec_version: str
+    spec_hash: str
+    year: int
+    batch: str
+    workbooks: tuple[SentWorkbook, ...]
+    path: str
+
+    def template_ids(self) -> dict[str, str]:
+        """Template id -> unit code."""
+        return {w.template_id: w.unit_code for w in self.workbooks}
+
+    def departments(self) -> dict[str, list[SentWorkbook]]:
+        """Unit code -> the workbooks sent to it, in the manifest's order."""
+        out: dict[str, list[SentWorkbook]] = {}
+        for w in self.workbooks:
+            out.setdefault(w.unit_code, []).append(w)
+        return out
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise CollectError(f"{path}: 下发清单文件过大，不是 manifest.json")
+        data: Any = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise CollectError(f"{path}: 下发清单文件不存在") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CollectError(f"{path}: 无法读取下发清单（{exc}）") from None
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        raise CollectError(f"{path}: 不是下发清单（format 应为 {MANIFEST_FORMAT}）")
+    try:
+        spec = data["spec"]
+        workbooks = tuple(
+            SentWorkbook(str(w["file"]), str(w["unit_code"]), str(w.get("unit_name") or ""),
+                         str(w["template_id"]), int(w.get("projects") or 0))
+            for w in data["workbooks"])
+        return Manifest(str(spec["id"]), str(spec.get("version") or ""), str(spec.get("hash") or ""),
+                        int(data["year"]), str(data.get("batch") or ""), workbooks, str(path))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CollectError(f"{path}: 下发清单内容不完整（{exc}）") from None

@@ -1,0 +1,134 @@
+"""The statuses of a batch and the one small record kept per input file.
+
+Submissions themselves are never kept in memory: a worker's JSON goes straight to a spool file
+and an :class:`Entry` remembers where (offset, length). Everything after reading streams from
+the spool in input order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+ACCEPTED = "accepted"
+ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
+REJECTED = "rejected"
+UNREADABLE = "unreadable"
+DUPLICATE = "duplicate"
+UNEXPECTED = "unexpected"
+IGNORED = "ignored"
+MISSING = "missing"
+
+#: stable English code -> the Chinese label reviewers read; the order of every table and report
+STATUS_LABELS: dict[str, str] = {
+    ACCEPTED: "通过",
+    ACCEPTED_WITH_WARNINGS: "通过（有警告）",
+    REJECTED: "退回修改",
+    UNREADABLE: "无法读取",
+    DUPLICATE: "重复提交（未采用）",
+    UNEXPECTED: "非下发模板",
+    IGNORED: "已忽略",
+    MISSING: "未报送",
+}
+#: statuses of a return that is part of the consolidated data
+KEPT = (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED)
+#: statuses of an input file (every file has exactly one)
+FILE_STATUSES = (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, UNREADABLE, DUPLICATE, UNEXPECTED,
+                 IGNORED)
+DUPLICATE_STRATEGIES = ("newest", "oldest", "fail")
+
+#: reasons that are not the reader's own WorkbookError codes, with their Chinese sentences
+REASONS: dict[str, str] = {
+    "hidden_file": "隐藏文件（文件名以“.”开头），不是报送文件",
+    "office_lock_file": "Office 打开文件时生成的临时锁文件（~$ 开头），不是报送文件",
+    "system_file": "操作系统生成的文件（Thumbs.db、desktop.ini 等），不是报送文件",
+    "manifest_file": "这是下发清单 manifest.json，不是报送文件",
+    "timeout": "文件读取超时（超过{limit}秒），已拒绝读取",
+    "crashed": "读取该文件时读取进程异常退出，已跳过；请重新保存后提交",
+    "internal_error": "读取该文件时程序出错，已跳过；请联系管理员",
+    "not_in_manifest": "模板编号{template_id}不在下发清单中，不是本次下发的模板",
+    "no_stamp": "文件缺少模板标记，无法确认是本次下发的模板",
+    "other_spec": "表样为“{spec_id}”，本次下发的是“{expected}”",
+    "other_year": "预算年度为{year}，本次下发的是{expected}年",
+    "duplicate": "同一单位重复提交，已采用{kept}",
+}
+
+
+def reason(code: str, **fields: Any) -> str:
+    text = REASONS[code]
+    return text.format(**fields) if fields else text
+
+
+@dataclass(slots=True)
+class Entry:
+    """One input file: where it is, what became of it, where its submission JSON is spooled."""
+
+    index: int
+    rel: str
+    status: str = ""
+    reason: str = ""
+    message: str = ""
+    unit_code: str = ""
+    unit_name: str = ""
+    template_id: str = ""
+    spec_id: str = ""
+    year: int = 0
+    errors: int = 0
+    warnings: int = 0
+    sha256: str = ""
+    size: int | None = None
+    mtime: float | None = None
+    #: the workbook's own last-save time (docProps/core.xml), when it has one
+    saved: float | None = None
+    #: who returned it, for duplicates: unit code, else the department name
+    key: str = ""
+    kept_instead_of: str = ""
+    spool_offset: int = -1
+    spool_length: int = 0
+    feedback: str = ""
+    projects: int = 0
+    indicators: int = 0
+    findings: int = 0
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def kept(self) -> bool:
+        return self.status in KEPT
+
+    def modified(self) -> str:
+        """The file's modification time, local, to the second (as the file manager shows it)."""
+        if self.mtime is None:
+            return ""
+        return dt.datetime.fromtimestamp(self.mtime).isoformat(sep=" ", timespec="seconds")
+
+    def result_row(self) -> dict[str, Any]:
+        """The row of results.csv / results.json."""
+        return {
+            "file": self.rel,
+            "status": self.status,
+            "label": self.label,
+            "reason": self.reason,
+            "message": self.message,
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "template_id": self.template_id,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "kept_instead_of": self.kept_instead_of,
+            "feedback": self.feedback,
+            "sha256": self.sha256,
+            "size": self.size,
+            "modified": self.modified(),
+        }
+
+
+RESULT_COLUMNS = ["file", "status", "label", "reason", "message", "unit_code", "unit_name",
+                  "template_id", "errors", "warnings", "kept_instead_of", "feedback", "sha256",
+                  "size", "modified"]
+RESULT_HEADERS_ZH = ["文件", "状态代码", "状态", "原因代码", "说明", "单位编码", "单位名称",
+                     "模板编号", "错误数", "警告数", "已采用的文件", "修改意见副本", "SHA-256",
+                     "字节数", "修改时间"]

@@ -1,0 +1,298 @@
+"""One process pool for the whole batch, which no task can stop.
+
+Why not :mod:`concurrent.futures`: a task there cannot be given a time limit (a worker stuck in
+native code cannot be interrupted) and one worker that dies breaks the whole executor. Here every
+worker is a process with its own pipe; the parent waits on all pipes and process sentinels with
+the earliest deadline as timeout, and
+
+* a task past its deadline gets its worker killed and comes back as a :class:`Failure` ``timeout``;
+* a worker that dies (a crash in native code, the out-of-memory killer, a memory limit) gives
+  ``crashed`` for the task it held;
+* an exception in the task gives ``internal_error`` (a bug, reported, never fatal);
+
+and in each case a fresh worker takes the place of the old one. Workers start from a fork server
+that has already imported the reader, so a replacement costs a fork, not an interpreter start.
+
+Tasks are ``(func, arg)`` pairs of picklable module-level functions. Results come back in the
+order tasks finish; callers sort. :meth:`WorkerPool.poll` never blocks, so the parent can write
+outputs while the workers read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from ..errors import CollectError
+
+#: how long a fresh worker may take to import and initialise before the batch gives up
+START_SECONDS = 120.0
+#: workers that die before they are ready, in a row, before the batch gives up
+MAX_START_FAILURES = 3
+#: modules the fork server imports once, so that each worker starts ready to read
+PRELOAD = ["xltargets.collect._work"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a task gave no result: ``timeout``, ``crashed`` or ``internal_error``."""
+
+    code: str
+    detail: str = ""
+
+
+@dataclass
+class Done:
+    """A finished task: its key and either its value or a :class:`Failure`."""
+
+    key: Any
+    value: Any = None
+    failure: Failure | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class _Task:
+    key: Any
+    func: Callable[[Any], Any]
+    arg: Any
+    timeout: float
+
+
+@dataclass
+class _Slot:
+    process: Any = None
+    conn: Connection | None = None
+    ready: bool = False
+    started: float = 0.0
+    task: _Task | None = None
+    deadline: float = 0.0
+    sent: float = 0.0
+
+
+def _context() -> Any:
+    methods = mp.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return mp.get_context("spawn")  # Windows, macOS without fork server
+
+
+def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
+                 initargs: tuple[Any, ...], memory_limit: int | None) -> None:
+    # Ctrl-C goes to the whole process group: the parent decides, workers just get closed
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit:
+        with contextlib.suppress(ImportError, ValueError, OSError):
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    try:
+        if initializer is not None:
+            initializer(*initargs)
+    except BaseException as exc:  # report, then die: the parent counts start failures
+        conn.send(("init_failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        func, arg = message
+        try:
+            reply: tuple[str, Any] = ("ok", func(arg))
+        except MemoryError:
+            reply = ("crashed", "MemoryError")
+        except Exception as exc:
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f" at {tb[-1].filename.rsplit(os.sep, 1)[-1]}:{tb[-1].lineno}" if tb else ""
+            reply = ("internal_error", f"{type(exc).__name__}: {str(exc)[:300]}{where}")
+        conn.send(reply)
+
+
+class WorkerPool:
+    """``jobs`` worker processes; see the module docstring. Use as a context manager."""
+
+    def __init__(self, jobs: int, *, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = (), memory_limit: int | None = None) -> None:
+        if jobs < 1:
+            raise ValueError("jobs must be at least 1")
+        self._ctx = _context()
+        self._initializer = initializer
+        self._initargs = initargs
+        self._memory_limit = memory_limit
+        self._queue: deque[_Task] = deque()
+        self._slots = [_Slot() for _ in range(jobs)]
+        self._start_failures = 0
+        self.restarts = 0
+        for slot in self._slots:
+            self._start(slot)
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def submit(self, key: Any, func: Callable[[Any], Any], arg: Any, timeout: float) -> None:
+        self._queue.append(_Task(key, func, arg, timeout))
+
+    @property
+    def pending(self) -> int:
+        """Tasks not finished yet (queued or running)."""
+        return len(self._queue) + sum(1 for s in self._slots if s.task is not None)
+
+    def poll(self, *, block: bool) -> list[Done]:
+        """Finished tasks. With ``block``, waits until at least one finishes (or none is left)."""
+        while True:
+            self._dispatch()
+            if not self.pending:
+                return []
+            now = time.monotonic()
+            deadlines = [s.deadline for s in self._slots if s.task is not None]
+            deadlines += [s.started + START_SECONDS for s in self._slots if not s.ready]
+            timeout = max(0.0, min(deadlines) - now) if (block and deadlines) else 0.0
+            waitables: list[Any] = []
+            for s in self._slots:
+                if s.conn is not None:
+                    waitables += [s.conn, s.process.sentinel]
+            ready = set(wait(waitables, timeout))
+            done: list[Done] = []
+            for slot in self._slots:
+                if slot.conn is not None and slot.conn in ready:
+                    self._receive(slot, done)
+                elif slot.process is not None and slot.process.sentinel in ready:
+                    self._died(slot, done, "worker exited")
+            self._expire(done)
+            self._dispatch()
+            if done or not block:
+                return done
+
+    def drain(self) -> Iterator[Done]:
+        """Every remaining task, as it finishes."""
+        while self.pending:
+            yield from self.poll(block=True)
+
+    def close(self) -> None:
+        for slot in self._slots:
+            if slot.conn is not None and slot.ready and slot.task is None:
+                with contextlib.suppress(OSError, ValueError):
+                    slot.conn.send(None)
+        deadline = time.monotonic() + 5
+        for slot in self._slots:
+            if slot.process is not None:
+                slot.process.join(max(0.0, deadline - time.monotonic()))
+            self._kill(slot)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- workers --------------------------------------------------------------------------------
+
+    def _start(self, slot: _Slot) -> None:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(
+            target=_worker_main, name="xltargets-collect-worker", daemon=True,
+            args=(child, self._initializer, self._initargs, self._memory_limit))
+        process.start()
+        child.close()
+        slot.process, slot.conn, slot.ready = process, parent, False
+        slot.started, slot.task = time.monotonic(), None
+
+    def _kill(self, slot: _Slot) -> None:
+        if slot.process is not None:
+            if slot.process.is_alive():
+                slot.process.kill()
+            slot.process.join(5)
+            with contextlib.suppress(ValueError):
+                slot.process.close()
+        if slot.conn is not None:
+            slot.conn.close()
+        slot.process, slot.conn, slot.ready, slot.task = None, None, False, None
+
+    def _restart(self, slot: _Slot) -> None:
+        self._kill(slot)
+        self.restarts += 1
+        self._start(slot)
+
+    def _dispatch(self) -> None:
+        for slot in self._slots:
+            if not self._queue:
+                return
+            if slot.ready and slot.task is None and slot.conn is not None:
+                task = self._queue.popleft()
+                slot.task, slot.sent = task, time.monotonic()
+                slot.deadline = slot.sent + task.timeout
+                # a worker that is gone is reported by its sentinel on the next wait
+                with contextlib.suppress(OSError, ValueError):
+                    slot.conn.send((task.func, task.arg))
+
+    def _receive(self, slot: _Slot, done: list[Done]) -> None:
+        assert slot.conn is not None
+        try:
+            kind, payload = slot.conn.recv()
+        except (EOFError, OSError):
+            self._died(slot, done, "worker exited")
+            return
+        if kind == "ready":
+            slot.ready = True
+            self._start_failures = 0
+            return
+        if kind == "init_failed":
+            self._start_failed(slot, str(payload))
+            return
+        task, slot.task = slot.task, None
+        if task is None:
+            return
+        seconds = time.monotonic() - slot.sent
+        if kind == "ok":
+            done.append(Done(task.key, value=payload, seconds=seconds))
+        else:
+            done.append(Done(task.key, failure=Failure(kind, str(payload)), seconds=seconds))
+            if kind == "crashed":  # a MemoryError leaves a process better replaced
+                self._restart(slot)
+
+    def _died(self, slot: _Slot, done: list[Done], why: str) -> None:
+        code = slot.process.exitcode if slot.process is not None else None
+        if not slot.ready:
+            self._start_failed(slot, f"{why} (exit code {code})")
+            return
+        task = slot.task
+        if task is not None:
+            detail = f"{why} (exit code {code})"
+            if code is not None and code < 0:
+                with contextlib.suppress(ValueError):
+                    detail = f"{why} ({signal.Signals(-code).name})"
+            done.append(Done(task.key, failure=Failure("crashed", detail),
+                             seconds=time.monotonic() - slot.sent))
+        self._restart(slot)
+
+    def _start_failed(self, slot: _Slot, detail: str) -> None:
+        self._start_failures += 1
+        if self._start_failures >= MAX_START_FAILURES:
+            self.close()
+            raise CollectError(f"读取进程无法启动：{detail}")
+        self._restart(slot)
+
+    def _expire(self, done: list[Done]) -> None:
+        now = time.monotonic()
+        for slot in self._slots:
+            if slot.task is not None and now >= slot.deadline:
+                task = slot.task
+                done.append(Done(task.key, failure=Failure("timeout", f"{task.timeout:g} s"),
+                                 seconds=now - slot.sent))
+                self._restart(slot)
+            elif not slot.ready and slot.process is not None and now >= slot.started + START_SECONDS:
+                self._start_failed(slot, "no answer")

@@ -1,0 +1,290 @@
+"""汇总表.xlsx: the office's workbook of the whole batch, written row by row.
+
+Sheets: 项目汇总 (one row per project, with its amounts and the return's status), 部门汇总 (one
+row per return), 绩效指标 (every indicator), 问题清单 (every finding), 报送情况 (every input
+file and its status) and 未报送 (departments of the manifest with no return). Each has a frozen
+header row and a filter.
+
+XlsxWriter runs in ``constant_memory`` mode: each row goes to a temporary file as soon as the
+next one starts, so 20,000 returns cost no more memory than 500. A sheet that reaches Excel's
+row limit continues on a sheet of the same name with a number.
+
+No text ever becomes a formula: ``strings_to_formulas`` and friends are off and every text is
+written with ``write_string``, so ``=1+1`` typed by a department stays the text ``=1+1``.
+Amounts and percentages are numbers (so the office can sum them), written from the exact decimal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from ..spec import load_spec
+from ..spec.model import Kind
+from ._feedback import MARKER_TEXT, SEVERITY_ZH, value_text
+from ._model import RESULT_COLUMNS, RESULT_HEADERS_ZH, Entry
+
+#: fixed document time: the same batch gives the same bytes
+CREATED = dt.datetime(2020, 1, 1)
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_TEXT = 32_767
+NUMBER_KINDS = {Kind.money: "#,##0.00", Kind.percent: "0.##", Kind.integer: "0"}
+KIND_ZH = {"quantitative": "定量", "qualitative": "定性"}
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    kind: Kind = Kind.text
+    width: float = 14
+
+
+def spec_columns(spec_ids: Iterable[str]) -> tuple[list[Column], list[Column], list[Column]]:
+    """Department fields, project fields and extra indicator columns of the given specs.
+
+    The union in the specs' own order (first spec first), so the columns are known before the
+    first row is written and a batch mixing specs still has one table."""
+    dept: dict[str, Column] = {}
+    proj: dict[str, Column] = {}
+    extra: dict[str, Column] = {}
+    for spec_id in spec_ids:
+        spec = load_spec(spec_id)
+        for sheet in spec.sheets:
+            target = proj if sheet.repeat == "per_project" else dept
+            for f in sheet.fields:
+                if f.source == "year":
+                    continue
+                width = 30 if f.kind in (Kind.long_text, Kind.text_list) else 14
+                target.setdefault(f.id, Column(f.id, f.label, f.kind, width))
+            for table in sheet.tables:
+                for c in table.columns:
+                    if c.id not in ("level1", "level2", "level3", "value"):
+                        extra.setdefault(c.id, Column(c.id, c.label, c.kind, 24))
+    return list(dept.values()), list(proj.values()), list(extra.values())
+
+
+class _Sheet:
+    """One logical table, continued on a new worksheet at Excel's row limit."""
+
+    def __init__(self, book: SummaryWorkbook, title: str, header: list[str],
+                 widths: list[float]) -> None:
+        self.book, self.title, self.header, self.widths = book, title, header, widths
+        self.parts: list[tuple[Worksheet, int]] = []
+        self.ws: Worksheet = self._new()
+        self.row = 1
+
+    def _new(self) -> Worksheet:
+        n = len(self.parts) + 1
+        ws = self.book.wb.add_worksheet(self.title if n == 1 else f"{self.title}({n})")
+        for c, width in enumerate(self.widths):
+            ws.set_column(c, c, width)
+        for c, text in enumerate(self.header):
+            ws.write_string(0, c, text, self.book.header)
+        # printed: A4 landscape, one page wide, the header on every page
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        self.parts.append((ws, 0))
+        return ws
+
+    def add(self, values: list[Any]) -> None:
+        if self.row >= EXCEL_MAX_ROWS:
+            self._close_part()
+            self.ws = self._new()
+            self.row = 1
+        for c, value in enumerate(values):
+            self.book.cell(self.ws, self.row, c, value)
+        self.row += 1
+
+    def _close_part(self) -> None:
+        ws, _ = self.parts[-1]
+        self.parts[-1] = (ws, self.row)
+
+    def finish(self) -> None:
+        self._close_part()
+        for ws, rows in self.parts:
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, max(rows - 1, 0), len(self.header) - 1)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number cell with its format (amounts, percentages, counts)."""
+
+    value: Decimal | int
+    fmt: str = "0"
+
+
+class SummaryWorkbook:
+    """汇总表.xlsx; call :meth:`add` for each kept return in order, then :meth:`close`."""
+
+    def __init__(self, fh: IO[bytes], tmpdir: Path, spec_ids: list[str]) -> None:
+        self.wb = Workbook(fh, {"constant_memory": True, "tmpdir": str(tmpdir),
+                                "strings_to_numbers": False, "strings_to_formulas": False,
+                                "strings_to_urls": False})
+        self.wb.set_properties({"title": "预算绩效目标汇总表", "author": "xltargets",
+                                "created": CREATED})
+        self.header = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1,
+                                          "text_wrap": True, "valign": "vcenter"})
+        self.text = self.wb.add_format({"valign": "top"})
+        self._formats: dict[str, Any] = {}
+        self.dept_cols, self.proj_cols, self.extra_cols = spec_columns(spec_ids)
+        who = ["文件", "状态", "单位编码", "单位名称"]
+        who_w = [36.0, 14.0, 10.0, 28.0]
+        self.projects = _Sheet(self, "项目汇总", [*who, "工作表", *[c.label for c in self.proj_cols],
+                                                  "指标数", "错误数", "警告数"],
+                               [*who_w, 8, *[c.width for c in self.proj_cols], 8, 8, 8])
+        self.departments = _Sheet(self, "部门汇总", [*who, *[c.label for c in self.dept_cols],
+                                                     "项目数", "错误数", "警告数", "修改意见副本"],
+                                  [*who_w, *[c.width for c in self.dept_cols], 8, 8, 8, 36])
+        self.indicators = _Sheet(
+            self, "绩效指标",
+            [*who, "工作表", "项目名称", "行", "一级指标", "二级指标", "三级指标", "指标值",
+             "类型", "比较符", "数值", "计量单位", *[c.label for c in self.extra_cols], "标记"],
+            [*who_w, 8, 24, 5, 12, 16, 24, 16, 6, 6, 10, 8, *[c.width for c in self.extra_cols], 8])
+        self.findings = _Sheet(self, "问题清单", [*who, "级别", "工作表", "单元格", "代码",
+                                                  "问题说明", "填写的内容"],
+                               [*who_w, 6, 10, 8, 20, 60, 24])
+        self.files = _Sheet(self, "报送情况", list(RESULT_HEADERS_ZH),
+                            [36, 12, 14, 16, 40, 10, 28, 18, 8, 8, 36, 36, 20, 10, 20])
+        self.missing = _Sheet(self, "未报送", ["单位编码", "单位名称", "下发文件", "模板编号", "备注"],
+                              [10, 28, 40, 18, 50])
+
+    # -- cells ---------------------------------------------------------------------------------
+
+    def _fmt(self, num_format: str) -> Any:
+        fmt = self._formats.get(num_format)
+        if fmt is None:
+            fmt = self._formats[num_format] = self.wb.add_format({"num_format": num_format})
+        return fmt
+
+    def cell(self, ws: Worksheet, row: int, col: int, value: Any) -> None:
+        if value is None or value == "":
+            return
+        if isinstance(value, Number):
+            number = value.value
+            if isinstance(number, Decimal) and not number.is_finite():
+                ws.write_string(row, col, str(number))
+            else:
+                ws.write_number(row, col, float(number), self._fmt(value.fmt))
+        elif isinstance(value, bool):
+            ws.write_string(row, col, "是" if value else "否")
+        elif isinstance(value, int):
+            ws.write_number(row, col, value)
+        else:
+            ws.write_string(row, col, str(value)[:EXCEL_MAX_TEXT], self.text)
+
+    # -- rows ----------------------------------------------------------------------------------
+
+    def add(self, entry: Entry, data: dict[str, Any]) -> None:
+        who = [entry.rel, entry.label, entry.unit_code, entry.unit_name]
+        department = data.get("department") or {}
+        per_sheet: dict[str, list[int]] = {}
+        for f in data.get("findings") or []:
+            counts = per_sheet.setdefault(f.get("sheet") or "", [0, 0])
+            if f.get("severity") == "error":
+                counts[0] += 1
+            elif f.get("severity") == "warning":
+                counts[1] += 1
+        projects = data.get("projects") or []
+        self.departments.add([*who, *[_field(department, c) for c in self.dept_cols],
+                              len(projects), entry.errors, entry.warnings,
+                              f"feedback/{entry.feedback}" if entry.feedback else ""])
+        self._indicators(who, department, "")
+        for project in projects:
+            sheet = str(project.get("sheet") or "")
+            errors, warnings = per_sheet.get(sheet, [0, 0])
+            self.projects.add([*who, sheet, *[_field(project, c) for c in self.proj_cols],
+                               len(project.get("indicators") or []), errors, warnings])
+            self._indicators(who, project, str(project.get("project_name") or ""))
+        for f in data.get("findings") or []:
+            severity = str(f.get("severity") or "")
+            self.findings.add([*who, SEVERITY_ZH.get(severity, severity),
+                               f.get("sheet"), f.get("cell"), f.get("code"), f.get("message"),
+                               value_text(f.get("value"))])
+
+    def _indicators(self, who: list[Any], obj: dict[str, Any], project_name: str) -> None:
+        for row in obj.get("indicators") or []:
+            value = row.get("value") if isinstance(row.get("value"), dict) else {}
+            markers = row.get("markers") or {}
+            invalid = row.get("invalid") or {}
+            number = _decimal(value.get("number")) if value else None
+            marker = str(markers.get("value") or "")
+            self.indicators.add([
+                *who, obj.get("sheet"), project_name, row.get("row"), row.get("level1"),
+                row.get("level2"), row.get("level3"),
+                value.get("text") if value else (invalid.get("value") or MARKER_TEXT.get(marker)),
+                KIND_ZH.get(value.get("kind") or "", value.get("kind")) if value else None,
+                value.get("comparison") if value else None,
+                Number(number, "General") if number is not None else None,
+                value.get("unit") if value else None,
+                *[_cell_text(row, c.id) for c in self.extra_cols],
+                {"redacted": "涉密", "not_applicable": "不适用"}.get(marker, marker),
+            ])
+
+    def add_file(self, entry: Entry) -> None:
+        row = entry.result_row()
+        self.files.add([row[c] for c in RESULT_COLUMNS])
+
+    def add_missing(self, values: list[Any]) -> None:
+        self.missing.add(values)
+
+    def abort(self) -> None:
+        """Release the temporary row files (the half-written workbook is discarded by the caller)."""
+        with contextlib.suppress(Exception):
+            self.wb.close()
+
+    def close(self) -> None:
+        for sheet in (self.projects, self.departments, self.indicators, self.findings, self.files,
+                      self.missing):
+            sheet.finish()
+        self.wb.close()
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _cell_text(obj: dict[str, Any], key: str) -> Any:
+    marker = (obj.get("markers") or {}).get(key)
+    if marker:
+        return MARKER_TEXT.get(marker, marker)
+    value = obj.get(key)
+    if value is None:
+        return (obj.get("invalid") or {}).get(key)
+    return value_text(value)
+
+
+def _field(obj: dict[str, Any], column: Column) -> Any:
+    """A field's cell: a number for amounts and percentages, else text; what the department
+    typed when it could not be read; the marker's word for 涉密 / ……"""
+    if column.kind == Kind.text_list:
+        items = obj.get(column.id)
+        return "\n".join(str(i) for i in items) if isinstance(items, list) else None
+    value = obj.get(column.id)
+    if value is None:
+        return _cell_text(obj, column.id)
+    fmt = NUMBER_KINDS.get(column.kind)
+    if fmt is not None:
+        number = _decimal(value)
+        if number is not None:
+            return Number(number, fmt)
+    return value_text(value)
+
+
+__all__ = ["SummaryWorkbook", "spec_columns"]

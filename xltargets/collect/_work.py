@@ -1,0 +1,202 @@
+"""What runs in a worker process: reading one file, and drawing one feedback copy.
+
+Both are module-level functions of one picklable argument (see :mod:`._pool`). A worker does all
+the per-file work that costs CPU (reading, checking, turning the submission into JSON text,
+drawing feedback workbooks), so that the parent only routes results and writes outputs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .._atomic import write_bytes
+from ..errors import WorkbookError
+from ..read import Limits, ReadOptions, open_package, read_workbook
+from ..spec import load_spec
+from ..spec.model import Spec
+from ._feedback import feedback_workbook
+from ._model import UNEXPECTED, UNREADABLE, reason
+
+#: WorkbookError codes that say "a workbook, but not one of our forms": status ``unexpected``
+FOREIGN_CODES = frozenset({"unknown_form", "unknown_spec", "wrong_spec"})
+#: names that may hold the department's name on the department sheet (shared/FORMS.md ids)
+NAME_FIELDS = ("unit_name", "dept_name")
+_CORE_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9T:.\-]+)Z?\s*</dcterms:modified>")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the manifest says was sent out (None fields: no manifest)."""
+
+    spec_id: str
+    year: int
+    template_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ReadTask:
+    index: int
+    rel: str
+    path: str
+    limits: Limits
+    expected: Expected | None
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    """A worker's answer for one file; ``json_text`` is the submission (None when unreadable)."""
+
+    index: int
+    status: str
+    reason: str = ""
+    message: str = ""
+    unit_code: str = ""
+    unit_name: str = ""
+    template_id: str = ""
+    spec_id: str = ""
+    year: int = 0
+    errors: int = 0
+    warnings: int = 0
+    sha256: str = ""
+    size: int | None = None
+    mtime: float | None = None
+    saved: float | None = None
+    key: str = ""
+    projects: int = 0
+    indicators: int = 0
+    findings: int = 0
+    json_text: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackTask:
+    json_text: str
+    target: str
+    password: str | None
+
+
+def read_task(task: ReadTask) -> ReadOutcome:
+    """Read one returned file into its outcome. Never raises for a bad file."""
+    path = Path(task.path)
+    size = mtime = None
+    sha = ""
+    try:
+        info = path.stat()
+        size, mtime = info.st_size, info.st_mtime
+        if stat.S_ISREG(info.st_mode) and info.st_size <= task.limits.max_file_bytes:
+            sha = _sha256(path)
+    except OSError:
+        pass  # read_workbook names the problem
+    try:
+        submission = read_workbook(path, ReadOptions(limits=task.limits))
+    except WorkbookError as exc:
+        status = UNEXPECTED if exc.code in FOREIGN_CODES else UNREADABLE
+        return ReadOutcome(task.index, status, exc.code, exc.message, sha256=sha, size=size,
+                           mtime=mtime)
+    # the JSON stays exactly the reader's (schemas/submission.schema.json): results.json joins
+    # it to the file's path in the inbox by source.sha256
+    data = submission.to_json()
+    stamp = data["source"].get("stamp") or {}
+    department = data.get("department") or {}
+    unit_code = str(stamp.get("unit_code") or department.get("unit_code") or "")
+    unit_name = str(stamp.get("unit_name") or next(
+        (department[f] for f in NAME_FIELDS if department.get(f)), ""))
+    template_id = str(stamp.get("template_id") or "")
+    status, why, message = data["status"], "", ""
+    if task.expected is not None:
+        why, message = _unexpected(task.expected, data, stamp, template_id)
+        if why:
+            status = UNEXPECTED
+    indicators = len(department.get("indicators") or []) + sum(
+        len(p.get("indicators") or []) for p in data.get("projects") or [])
+    return ReadOutcome(
+        task.index, status, why, message, unit_code=unit_code, unit_name=unit_name,
+        template_id=template_id, spec_id=data["spec"]["id"], year=int(data.get("year") or 0),
+        errors=len(submission.errors), warnings=len(submission.warnings),
+        sha256=data["source"].get("sha256") or sha, size=size, mtime=mtime,
+        saved=_saved_time(path, task.limits),
+        key=unit_code or (f"name:{unit_name}" if unit_name else ""),
+        projects=len(data.get("projects") or []), indicators=indicators,
+        findings=len(data.get("findings") or []),
+        json_text=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def _unexpected(expected: Expected, data: dict[str, Any], stamp: dict[str, Any],
+                template_id: str) -> tuple[str, str]:
+    spec_id = data["spec"]["id"]
+    if spec_id != expected.spec_id:
+        return "other_spec", reason("other_spec", spec_id=spec_id, expected=expected.spec_id)
+    if int(data.get("year") or 0) != expected.year:
+        return "other_year", reason("other_year", year=data.get("year"), expected=expected.year)
+    if not stamp:
+        return "no_stamp", reason("no_stamp")
+    if template_id not in expected.template_ids:
+        return "not_in_manifest", reason("not_in_manifest", template_id=template_id)
+    return "", ""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _saved_time(path: Path, limits: Limits) -> float | None:
+    """When the workbook was last saved, by its own core properties (UTC), or None.
+
+    A better "newest" than the file's modification time, which mail clients and USB copies reset.
+    The file has just been read successfully, so opening it again is safe and cheap.
+    """
+    try:
+        with open_package(path, limits) as pkg:
+            if pkg.find("docProps/core.xml") is None:
+                return None
+            head = pkg.read_head("docProps/core.xml", 64 * 1024)
+    except (WorkbookError, OSError):
+        return None
+    match = _CORE_MODIFIED.search(head)
+    if match is None:
+        return None
+    text = match.group(1).decode("ascii", "replace")[:19]
+    try:
+        when = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    return float(calendar.timegm(when.timetuple()))
+
+
+@lru_cache(maxsize=16)
+def _spec(spec_id: str) -> Spec:
+    return load_spec(spec_id)
+
+
+def feedback_task(task: FeedbackTask) -> int:
+    """Draw one feedback copy and write it (atomically); returns its size in bytes."""
+    data = json.loads(task.json_text)
+    spec = _spec(data["spec"]["id"])
+    workbook = feedback_workbook(spec, data, password=task.password)
+    os.makedirs(os.path.dirname(task.target) or ".", exist_ok=True)
+    write_bytes(task.target, workbook)
+    return len(workbook)
+
+
+def warm_up() -> None:
+    """Worker initialiser: load the built-in specs once, before the first file's clock starts."""
+    from ..layout import plan
+    from ..spec.load import builtin_ids
+
+    for spec_id in builtin_ids():
+        plan(_spec(spec_id), 1)
