@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from .. import __version__
 from .._atomic import write_bytes, write_text
 from ..layout import Layout, plan
@@ -20,11 +18,10 @@ from ..spec.load import spec_hash
 from ..spec.model import Spec
 from ..stamp import Stamp
 from ..stamp import template_id as make_template_id
-from .draw import FIXED_CREATED, DrawOptions, draw_workbook
+from .draw import FIXED_CREATED, DrawOptions, draw_workbook, render
 from .roster import Department, read_roster
 
 MANIFEST_FORMAT = "xltargets.manifest/1"
-_jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ def _prefill(spec: Spec, layout: Layout, dept: Department | None, year: int
             if value is None and f.id in base and sheet.index is None:
                 value = base[f.id] or None
             if value is None and f.default:
-                value = _jinja.from_string(f.default).render(**ctx) or None
+                value = render(f.default, ctx) or None
             if value is not None:
                 values.setdefault(sheet.name, {})[cell.path] = value
                 locked.setdefault(sheet.name, set()).add(cell.path)

@@ -9,6 +9,7 @@ times make the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import warnings
 from dataclasses import dataclass, field
@@ -119,7 +120,13 @@ def _ok(result: Any, what: str) -> Any:
 
 
 def render(text: str, context: dict[str, Any]) -> str:
-    return _jinja.from_string(text).render(**context)
+    return _compiled(text).render(**context)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str) -> jinja2.Template:
+    # titles are rendered on every sheet of every workbook: compile each text once
+    return _jinja.from_string(text)
 
 
 class _Formats:
