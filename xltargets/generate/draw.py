@@ -272,6 +272,7 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         rule = rules.get(check.rule_id)
         cached = rule.check_text(numbers) if rule is not None else ""
         _ok(ws.write_formula(check.box.r1, check.box.c1, "=" + check.formula, fmt, cached), "formula")
+    _fit_rows(ws, sheet, values)
     for v in sheet.validations:
         _ok(ws.data_validation(v.ref, dict(v.options)), f"validation {sheet.name}!{v.ref} ({v.origin})")
     for ref, text in opts.comments.get(sheet.name, {}).items():
@@ -281,6 +282,25 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         _ok(ws.conditional_format(ref, {"type": "blanks", "format": fmts.get("check")}), "highlight")
     _print_setup(ws, sheet.repeat_rows, sheet.landscape)
     _protect(ws, opts)
+
+
+def _fit_rows(ws: Worksheet, sheet: SheetLayout, values: dict[tuple[str | int, ...], Any]) -> None:
+    """Taller rows where written text needs them (examples, feedback copies); blank templates
+    keep the spec's heights."""
+    if not values:
+        return
+    per_row: dict[int, list[tuple[str, float]]] = {}
+    for cell in sheet.inputs:
+        value = values.get(cell.path)
+        if value is None or cell.box.r1 != cell.box.r2 or isinstance(value, Decimal | int | float):
+            continue
+        width = sum(sheet.col_widths[c] for c in range(cell.box.c1, cell.box.c2 + 1))
+        per_row.setdefault(cell.box.r1, []).append((str(value), width))
+    for row, texts in per_row.items():
+        base = sheet.row_heights.get(row, 22.0)
+        height = fitted_height(texts, base)
+        if height > base:
+            _ok(ws.set_row(row, height), "row height")
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -339,12 +359,34 @@ def _draw_instructions(wb: Workbook, fmts: _Formats, spec: Spec, layout: Layout,
     _protect(ws, opts)
 
 
+def text_width(text: str) -> int:
+    """Display width in Excel's column units: a CJK character takes about two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def fitted_height(texts_and_widths: list[tuple[str, float]], minimum: float, line: float = 14.0) -> float:
+    """A row height that shows every text wrapped in its cell (XlsxWriter cannot autofit, and
+    LibreOffice keeps the heights a file carries)."""
+    lines = 1
+    for text, width in texts_and_widths:
+        usable = int(max(width - 1.5, 4.0))
+        needed = sum(max(1, -(-text_width(part) // usable)) for part in str(text).split("\n"))
+        lines = max(lines, needed)
+    return min(409.0, max(minimum, 6 + line * lines))
+
+
 def _draw_table_sheet(wb: Workbook, fmts: _Formats, title: str, rows: list[list[Any]],
                       opts: DrawOptions) -> None:
     ws = wb.add_worksheet(title)
+    widths: list[float] = []
     if rows:
         for c in range(len(rows[0])):
-            ws.set_column(c, c, 18 if c < len(rows[0]) - 1 else 60)
+            longest = max(text_width(str(r[c])) for r in rows if c < len(r) and r[c] is not None)
+            widths.append(min(60.0, max(6.0, longest + 2.0)) if c < len(rows[0]) - 1 else 60.0)
+            ws.set_column(c, c, widths[c])
+        for r, row in enumerate(rows[1:], start=1):
+            ws.set_row(r, fitted_height([(str(v), w) for v, w in zip(row, widths, strict=False)
+                                         if v is not None], 18.0))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             _write(ws, r, c, value, fmts.get("header" if r == 0 else "text"))
