@@ -232,3 +232,42 @@ def test_fuzz_reader_never_crashes_or_hangs(data, tmp_path_factory):
     except WorkbookError as exc:
         assert exc.code and exc.message
     assert time.perf_counter() - started < SECONDS
+
+
+def test_collect_over_the_corpus_mixed_with_good_returns(tmp_path):
+    """Every file accounted for, every good return accepted, nothing hostile accepted."""
+    from decimal import Decimal
+
+    from xltargets.collect import collect
+    from xltargets.generate import Department, build_template, generate_batch
+    from xltargets.spec import load_spec
+
+    inbox = tmp_path / "inbox"
+    hostile.build_corpus(inbox / "杂项")
+    spec = load_spec("hebei-county")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "unit_code,unit_name,project_code,project_name,budget_total,budget_fiscal\n"
+        + "".join(f"22400{i},单位{i},13022522P002H4T10007{i},项目{i},50.00,45.50\n" for i in range(1, 4)),
+        encoding="utf-8")
+    manifest = generate_batch(spec, 2022, roster, tmp_path / "sent")
+    good = []
+    for i in range(1, 4):
+        fill = CLEAN["hebei-county"][0]()
+        fill["部门整体绩效目标"].pop(("unit_code",))
+        fill["部门整体绩效目标"].pop(("unit_name",))
+        for field in ("project_code", "project_name", "budget_total", "budget_fiscal"):
+            fill["项目1"].pop((field,))
+        dept = Department(f"22400{i}", f"单位{i}", projects=[{
+            "project_code": f"13022522P002H4T10007{i}", "project_name": f"项目{i}",
+            "budget_total": Decimal("50.00"), "budget_fiscal": Decimal("45.50")}])
+        path = inbox / f"回执{i}.xlsx"
+        path.write_bytes(build_template(spec, 2022, department=dept, values=fill).data)
+        good.append(path.name)
+    result = collect(inbox, tmp_path / "out", manifest=tmp_path / "sent" / "manifest.json", jobs=2,
+                     feedback=False)
+    rows = {r["file"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["files"]}
+    files = sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if not p.is_dir())  # a FIFO counts too
+    assert sorted(rows) == files and result.total == len(files)
+    assert {n for n, r in rows.items() if r["status"] in ("accepted", "accepted_with_warnings")} == set(good)
+    assert result.missing == [] and len(manifest["workbooks"]) == 3
