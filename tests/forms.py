@@ -126,6 +126,22 @@ def write_fill(spec_id: str, fill: Fill, path: Path, *, year: int | None = None,
     return path
 
 
+def rewrite(path: Path, change: Any) -> Path:
+    """Rewrite a workbook's zip parts in place: ``change(part name, bytes) -> bytes``. How the
+    tests imitate what other programs (or people) do to a saved file."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        parts = [(info, src.read(info.filename)) for info in src.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in parts:
+            dst.writestr(info, change(info.filename, data))
+    path.write_bytes(buf.getvalue())
+    return path
+
+
 def libreoffice_cells(spec_id: str, fill: Fill, projects: int = 1) -> list[dict[str, Any]]:
     """The same fill as LibreOffice jobs: every value set through its defined name."""
     layout = plan(load_spec(spec_id), projects)

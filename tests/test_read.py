@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from forms import CLEAN, skeleton_row, write_fill
+from forms import CLEAN, rewrite, skeleton_row, write_fill
 
 from xltargets.errors import WorkbookError
 from xltargets.read import ReadOptions, read_workbook
@@ -203,41 +203,27 @@ def test_wrong_spec_override_is_a_clear_error(tmp_path):
 
 
 def test_unstamped_workbook_is_read_with_a_warning(tmp_path):
-    import io
-    import zipfile
+    def unstamp(name: str, data: bytes) -> bytes:
+        if name == "docProps/custom.xml":
+            return data.replace(b"xltargets.", b"other.")
+        if name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml":
+            return data.replace(b"xltargets-stamp", b"removed-stamp")
+        return data
 
-    path = write_fill("hebei-county", CLEAN["hebei-county"][0](), tmp_path / "s.xlsx")
-    src = zipfile.ZipFile(path)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/custom.xml":
-                data = data.replace(b"xltargets.", b"other.")
-            if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml":
-                data = data.replace(b"xltargets-stamp", b"removed-stamp")
-            dst.writestr(info, data)
-    path.write_bytes(buf.getvalue())
+    path = rewrite(write_fill("hebei-county", CLEAN["hebei-county"][0](), tmp_path / "s.xlsx"), unstamp)
     sub = read_workbook(path)
     assert [f.code for f in sub.findings] == ["no_stamp"]
     assert sub.to_json()["projects"][0]["budget_total"] == "50.00"
 
 
 def test_older_spec_version_is_named(tmp_path):
-    import io
-    import zipfile
+    def older(name: str, data: bytes) -> bytes:
+        if name == "docProps/custom.xml":
+            return data.replace(b'name="xltargets.spec_version"><vt:lpwstr>1.0<',
+                                b'name="xltargets.spec_version"><vt:lpwstr>0.9<')
+        return data
 
-    path = write_fill("hunan", CLEAN["hunan"][0](), tmp_path / "v.xlsx")
-    src = zipfile.ZipFile(path)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/custom.xml":
-                data = data.replace(b'name="xltargets.spec_version"><vt:lpwstr>1.0<',
-                                    b'name="xltargets.spec_version"><vt:lpwstr>0.9<')
-            dst.writestr(info, data)
-    path.write_bytes(buf.getvalue())
+    path = rewrite(write_fill("hunan", CLEAN["hunan"][0](), tmp_path / "v.xlsx"), older)
     sub = read_workbook(path)
     mismatch = [f for f in sub.findings if f.code == "spec_version_mismatch"]
     assert mismatch and "0.9" in mismatch[0].message and "1.0" in mismatch[0].message

@@ -7,29 +7,16 @@ values, LibreOffice's unquoted names), then checks the same data comes back.
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from forms import CLEAN, write_fill
+from forms import CLEAN, rewrite, write_fill
 
 from xltargets.read import read_workbook
 
 P = "项目1"
-
-
-def rewrite(path: Path, change: Callable[[str, bytes], bytes]) -> Path:
-    src = zipfile.ZipFile(path)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(info, change(info.filename, src.read(info.filename)))
-    src.close()
-    path.write_bytes(buf.getvalue())
-    return path
 
 
 @pytest.fixture
