@@ -31,8 +31,13 @@ lint: deps
 
 check: lint test
 
+# benchmarks/bench_scale.py: generate, read, collect and memory at province scale (docs/performance.md);
+# N=20000 for the full measurement (builds and caches 40,000 workbooks under /tmp/xltargets-bench)
+N ?= 2000
 bench: deps
+	$(PYTHON) -m pip install --quiet -e '.[bench]'
 	$(PYTHON) benchmarks/bench_read.py
+	$(PYTHON) benchmarks/bench_scale.py --n $(N) --sizes 500,$(N) --json bench-scale.json --plot bench-scale.png
 
 docs-images: deps system-deps
 	$(PYTHON) tools/render_docs.py

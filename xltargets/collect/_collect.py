@@ -68,6 +68,8 @@ FEEDBACK_SECONDS = 120.0
 #: address-space cap per worker: a file that slips past the reader's limits cannot take the
 #: machine's memory, it only crashes its worker (status ``unreadable``, reason ``crashed``)
 WORKER_MEMORY = 4 * 2**30
+#: read tasks queued per worker (the rest are made when these finish)
+QUEUED_PER_JOB = 8
 MISSING_HEADER = ["单位编码", "单位名称", "下发文件", "模板编号", "备注"]
 
 
@@ -139,6 +141,7 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
     staging = Path(tempfile.mkdtemp(prefix=".collect-", dir=out))
     try:
         run = _Run(files, out, staging, sent, limits, jobs, password)
+        del files  # the run keeps what it needs of them (a province has 20,000)
         with run:
             run.read(progress)
             run.resolve(duplicates)
@@ -151,23 +154,31 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
 
 
 class _Reading:
-    """The pass-1 completions, sized so a progress bar knows the total."""
+    """The pass-1 completions, sized so a progress bar knows the total.
 
-    def __init__(self, pool: WorkerPool | None, total: int) -> None:
-        self._pool, self._total = pool, total
+    Tasks are handed to the pool a few at a time (``refill``), not all 20,000 at once: the
+    queue stays short, and so does the parent's memory."""
+
+    def __init__(self, pool: WorkerPool | None, total: int, refill: Callable[[], None]) -> None:
+        self._pool, self._total, self._refill = pool, total, refill
 
     def __len__(self) -> int:
         return self._total
 
     def __iter__(self) -> Iterator[Done]:
-        if self._pool is not None:
-            yield from self._pool.drain()
+        if self._pool is None:
+            return
+        self._refill()
+        while self._pool.pending:
+            yield from self._pool.poll(block=True)
+            self._refill()
 
 
 class _Run:
     def __init__(self, files: list[Any], out: Path, staging: Path, sent: Manifest | None,
                  limits: Limits, jobs: int, password: str | None) -> None:
-        self.files = files
+        #: each file's path as text (not the Path objects: memory at 20,000 files)
+        self.paths = [str(f.path) for f in files]
         self.out, self.staging, self.sent, self.limits = out, staging, sent, limits
         self.jobs, self.password = jobs, password
         self.entries = [Entry(i, f.rel) for i, f in enumerate(files)]
@@ -175,6 +186,9 @@ class _Run:
             if f.ignored:
                 entry.status, entry.reason, entry.message = IGNORED, f.ignored, reason(f.ignored)
         self.to_read = [e for e in self.entries if not e.status]
+        self.expected = None
+        if sent is not None:
+            self.expected = Expected(sent.spec_id, sent.year, frozenset(sent.template_ids()))
         self.pool: WorkerPool | None = None
         self._stack = ExitStack()
         self.missing: list[dict[str, str]] = []
@@ -188,8 +202,10 @@ class _Run:
                 (self.staging / "spool.jsonl").open("w+b"))
             if self.to_read:
                 # no more workers than files: each costs a process start
+                # the manifest goes to each worker once, not with each of 20,000 tasks
                 self.pool = self._stack.enter_context(WorkerPool(
                     min(self.jobs, len(self.to_read)), initializer=warm_up,
+                    initargs=(self.expected,),
                     memory_limit=WORKER_MEMORY if sys.platform.startswith("linux") else None))
         except BaseException:
             self._stack.close()
@@ -202,17 +218,22 @@ class _Run:
     # -- pass 1 ------------------------------------------------------------------------------------
 
     def read(self, progress: Callable[[Iterable[Done]], Iterable[Done]] | None) -> None:
-        expected = None
-        if self.sent is not None:
-            expected = Expected(self.sent.spec_id, self.sent.year,
-                                frozenset(self.sent.template_ids()))
-        if self.pool is None:
+        pool = self.pool
+        if pool is None:
             return
-        for entry in self.to_read:
-            task = ReadTask(entry.index, entry.rel, str(self.files[entry.index].path), self.limits,
-                            expected)
-            self.pool.submit(("read", entry.index), read_task, task, self.limits.max_seconds)
-        completions: Iterable[Done] = _Reading(self.pool, len(self.to_read))
+        todo = iter(self.to_read)
+        window = QUEUED_PER_JOB * self.jobs
+
+        def refill() -> None:
+            while pool.pending < window:
+                entry = next(todo, None)
+                if entry is None:
+                    return
+                task = ReadTask(entry.index, entry.rel, self.paths[entry.index],
+                                self.limits, None)
+                pool.submit(("read", entry.index), read_task, task, self.limits.max_seconds)
+
+        completions: Iterable[Done] = _Reading(pool, len(self.to_read), refill)
         if progress is not None:
             completions = progress(completions)
         for done in completions:
@@ -228,6 +249,9 @@ class _Run:
                      "spec_id", "year", "errors", "warnings", "sha256", "size", "mtime", "saved",
                      "key", "projects", "indicators", "findings"):
             setattr(entry, name, getattr(outcome, name))
+        # each outcome arrives with its own copies of the same few words: share them
+        entry.status, entry.reason = sys.intern(entry.status), sys.intern(entry.reason)
+        entry.spec_id = sys.intern(entry.spec_id)
         if outcome.json_text is not None and entry.kept:
             data = outcome.json_text.encode("utf-8")
             entry.spool_offset = self.spool.seek(0, os.SEEK_END)
@@ -265,14 +289,17 @@ class _Run:
     def _missing(self, sent: Manifest) -> list[dict[str, str]]:
         returned = {e.unit_code for e in self.entries if e.kept and e.unit_code}
         templates = {e.template_id for e in self.entries if e.kept}
+        # files that could not be used, once (not once per missing department: a province
+        # with thousands of each would make this quadratic)
+        unusable = [(e, Path(e.rel).name) for e in self.entries
+                    if e.status in (UNREADABLE, UNEXPECTED)]
         missing = []
         for unit_code, workbooks in sorted(sent.departments().items()):
             if unit_code in returned or any(w.template_id in templates for w in workbooks):
                 continue
             # a department whose only return could not be used: say so next to its name
-            seen = [e for e in self.entries if e.status in (UNREADABLE, UNEXPECTED)
-                    and (unit_code in Path(e.rel).name
-                         or (e.unit_code == unit_code and e.unit_code))]
+            seen = [e for e, name in unusable
+                    if unit_code in name or (e.unit_code == unit_code and e.unit_code)]
             note = "；".join(f"收到文件“{e.rel}”，{e.label}：{e.message}" for e in seen)
             missing.append({
                 "unit_code": unit_code, "unit_name": workbooks[0].unit_name,
@@ -364,24 +391,30 @@ class _Run:
         write_report(self.out / "report.html", entries=self.entries, load=self.load,
                      counts=counts, missing=self.missing, context=context)
 
-    def _department_rows(self) -> list[dict[str, Any]]:
+    def _department_rows(self) -> Iterator[dict[str, Any]]:
+        """The departments table, in key order, made a row at a time (a province has 20,000)."""
         in_manifest = set(self.sent.departments()) if self.sent is not None else set()
-        rows: dict[tuple[str, int, str], dict[str, Any]] = {}
+        sources: dict[tuple[str, int, str], Entry | dict[str, str]] = {}
         for e in self.entries:
             if e.kept and e.unit_code:
-                rows[(e.spec_id, e.year, e.unit_code)] = {
-                    "spec_id": e.spec_id, "year": e.year, "unit_code": e.unit_code,
-                    "unit_name": e.unit_name, "status": e.status, "submission_id": e.sha256,
-                    "file": e.rel, "template_id": e.template_id or None,
-                    "in_manifest": e.unit_code in in_manifest}
+                sources[(e.spec_id, e.year, e.unit_code)] = e
         if self.sent is not None:
             for m in self.missing:
-                rows[(self.sent.spec_id, self.sent.year, m["unit_code"])] = {
-                    "spec_id": self.sent.spec_id, "year": self.sent.year,
-                    "unit_code": m["unit_code"], "unit_name": m["unit_name"], "status": MISSING,
-                    "submission_id": None, "file": None,
-                    "template_id": m["template_ids"].split("、")[0] or None, "in_manifest": True}
-        return [rows[k] for k in sorted(rows)]
+                sources[(self.sent.spec_id, self.sent.year, m["unit_code"])] = m
+        for key in sorted(sources):
+            src = sources[key]
+            if isinstance(src, Entry):
+                yield {"spec_id": src.spec_id, "year": src.year, "unit_code": src.unit_code,
+                       "unit_name": src.unit_name, "status": src.status,
+                       "submission_id": src.sha256, "file": src.rel,
+                       "template_id": src.template_id or None,
+                       "in_manifest": src.unit_code in in_manifest}
+            else:
+                yield {"spec_id": key[0], "year": key[1], "unit_code": src["unit_code"],
+                       "unit_name": src["unit_name"], "status": MISSING,
+                       "submission_id": None, "file": None,
+                       "template_id": src["template_ids"].split("、")[0] or None,
+                       "in_manifest": True}
 
     def _scope(self) -> set[tuple[str, int]]:
         scope = {(e.spec_id, e.year) for e in self.entries if e.kept}

@@ -368,15 +368,24 @@ class DatabaseWriter:
         self._pending = {t.name: [] for t in TABLES}
         self._pending_ids = []
 
-    def finish(self, department_rows: list[dict[str, Any]], scope: set[tuple[str, int]]) -> None:
-        """Write the departments, drop what this run no longer keeps in its scope, commit."""
+    def finish(self, department_rows: Iterable[dict[str, Any]], scope: set[tuple[str, int]]
+               ) -> None:
+        """Write the departments, drop what this run no longer keeps in its scope, commit.
+
+        ``department_rows`` may be a generator: it is sent in batches, never held whole."""
         try:
             self.flush()
             conn = self._conn
-            for chunk in _chunks(department_rows, self._batch):
-                upsert(conn, departments, chunk)
-            self.counts["departments"] = len(department_rows)
-            keep_departments = {(d["spec_id"], d["year"], d["unit_code"]) for d in department_rows}
+            keep_departments: set[tuple[str, int, str]] = set()
+            chunk: list[dict[str, Any]] = []
+            for row in department_rows:
+                keep_departments.add((row["spec_id"], row["year"], row["unit_code"]))
+                chunk.append(row)
+                if len(chunk) >= self._batch:
+                    upsert(conn, departments, chunk)
+                    chunk = []
+            upsert(conn, departments, chunk)
+            self.counts["departments"] = len(keep_departments)
             for spec_id, year in sorted(scope):
                 existing = conn.execute(select(departments.c.unit_code).where(and_(
                     departments.c.spec_id == spec_id, departments.c.year == year))).scalars().all()

@@ -19,7 +19,7 @@ from ..generate import MANIFEST_FORMAT
 MAX_MANIFEST_BYTES = 200 * 2**20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentWorkbook:
     file: str
     unit_code: str
