@@ -1,4 +1,4 @@
-"""Atomic file writes: a temp file in the same folder, fsync, then rename.
+"""File helpers. Atomic writes: a temp file in the same folder, fsync, then rename.
 
 An interrupted run never leaves a half-written workbook or JSON under its final name.
 """
@@ -6,11 +6,21 @@ An interrupted run never leaves a half-written workbook or JSON under its final 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB chunks (returns can be large)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:

@@ -58,6 +58,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..errors import CollectError
+from ._model import finding_counts
 
 SUPPORTED = ("sqlite", "postgresql")
 #: submissions per batch: bounded memory, few round trips
@@ -241,13 +242,7 @@ def submission_rows(entry: Any, data: dict[str, Any]) -> dict[str, list[dict[str
     """The rows of one submission (its JSON) for each table but departments."""
     sid = data["source"]["sha256"]
     department = data.get("department") or {}
-    per_sheet: dict[str, list[int]] = {}
-    for f in data.get("findings") or []:
-        counts = per_sheet.setdefault(f.get("sheet") or "", [0, 0])
-        if f.get("severity") == "error":
-            counts[0] += 1
-        elif f.get("severity") == "warning":
-            counts[1] += 1
+    per_sheet = finding_counts(data)
     out: dict[str, list[dict[str, Any]]] = {"submissions": [], "projects": [], "indicators": [],
                                             "findings": []}
     out["submissions"].append({

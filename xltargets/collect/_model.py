@@ -60,6 +60,18 @@ def reason(code: str, **fields: Any) -> str:
     return text.format(**fields) if fields else text
 
 
+def finding_counts(data: dict[str, Any]) -> dict[str, list[int]]:
+    """Errors and warnings per sheet name of one submission's JSON."""
+    per_sheet: dict[str, list[int]] = {}
+    for f in data.get("findings") or []:
+        counts = per_sheet.setdefault(f.get("sheet") or "", [0, 0])
+        if f.get("severity") == "error":
+            counts[0] += 1
+        elif f.get("severity") == "warning":
+            counts[1] += 1
+    return per_sheet
+
+
 @dataclass(slots=True)
 class Entry:
     """One input file: where it is, what became of it, where its submission JSON is spooled."""

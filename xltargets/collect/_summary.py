@@ -28,7 +28,7 @@ from typing import IO, Any
 from ..spec import load_spec
 from ..spec.model import Kind
 from ._feedback import MARKER_TEXT, SEVERITY_ZH, value_text
-from ._model import RESULT_COLUMNS, RESULT_HEADERS_ZH, Entry
+from ._model import RESULT_COLUMNS, RESULT_HEADERS_ZH, Entry, finding_counts
 from ._xlsx import NUMBER_STYLES, TEXT, Sheet, TableWorkbook
 
 #: fixed document time: the same batch gives the same bytes
@@ -154,13 +154,7 @@ class SummaryWorkbook:
     def add(self, entry: Entry, data: dict[str, Any]) -> None:
         who = [entry.rel, entry.label, entry.unit_code, entry.unit_name]
         department = data.get("department") or {}
-        per_sheet: dict[str, list[int]] = {}
-        for f in data.get("findings") or []:
-            counts = per_sheet.setdefault(f.get("sheet") or "", [0, 0])
-            if f.get("severity") == "error":
-                counts[0] += 1
-            elif f.get("severity") == "warning":
-                counts[1] += 1
+        per_sheet = finding_counts(data)
         projects = data.get("projects") or []
         self.departments.add([*who, *[_field(department, c) for c in self.dept_cols],
                               len(projects), entry.errors, entry.warnings,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -21,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._atomic import write_bytes
+from .._atomic import sha256_file, write_bytes
 from ..errors import WorkbookError
 from ..read import Limits, ReadOptions, read_workbook
 from ..spec import load_spec
@@ -98,7 +97,7 @@ def read_task(task: ReadTask) -> ReadOutcome:
         info = path.stat()
         size, mtime = info.st_size, info.st_mtime
         if stat.S_ISREG(info.st_mode) and info.st_size <= task.limits.max_file_bytes:
-            sha = _sha256(path)
+            sha = sha256_file(path)
     except OSError:
         pass  # read_workbook names the problem
     expected = task.expected if task.expected is not None else _expected
@@ -149,14 +148,6 @@ def _unexpected(expected: Expected, data: dict[str, Any], stamp: dict[str, Any],
     if template_id not in expected.template_ids:
         return "not_in_manifest", reason("not_in_manifest", template_id=template_id)
     return "", ""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _saved_time(path: Path, limits: Limits) -> float | None:

@@ -8,7 +8,6 @@ user's file is only ever opened for reading.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import python_calamine
 from python_calamine import CalamineWorkbook
 
+from .._atomic import sha256_file
 from ..checks import run_checks
 from ..errors import SpecError, WorkbookError, XltargetsError
 from ..findings import Finding, Severity
@@ -45,14 +45,6 @@ class ReadOptions:
 
 def _clean(text: Any) -> str:
     return _SPACE.sub("", str(text or ""))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class _Grid:
@@ -140,7 +132,7 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> Submission:
                                 "文件含有宏（.xlsm），已只读取数据、未运行任何宏；请使用下发的 .xlsx 模板"))
     source = {
         "file": path.name,
-        "sha256": _sha256(path),
+        "sha256": sha256_file(path),
         "size": path.stat().st_size,
         "stamp": stamp.to_json() if stamp else None,
         "macros": pkg.has_macros,
