@@ -58,7 +58,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..errors import CollectError
-from ._model import finding_counts
+from ._model import finding_counts, json_decimal
 
 SUPPORTED = ("sqlite", "postgresql")
 #: submissions per batch: bounded memory, few round trips
@@ -229,13 +229,6 @@ def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterable[list[Any]]:
         yield items[i:i + size]
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 def submission_rows(entry: Any, data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -310,7 +303,7 @@ def _indicator_rows(sid: str, sheet_obj: dict[str, Any], project_sheet: str | No
             "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
             "level3": _text(row.get("level3")), "value_text": _text(text),
             "value_kind": value.get("kind"), "comparison": value.get("comparison"),
-            "number": _decimal(value.get("number")), "unit": value.get("unit"),
+            "number": json_decimal(value.get("number")), "unit": value.get("unit"),
             "prefix": value.get("prefix"), "suffix": value.get("suffix"),
             "marker": markers.get("value"), "extra": extra or None,
         })

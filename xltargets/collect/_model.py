@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 ACCEPTED = "accepted"
@@ -58,6 +59,16 @@ REASONS: dict[str, str] = {
 def reason(code: str, **fields: Any) -> str:
     text = REASONS[code]
     return text.format(**fields) if fields else text
+
+
+def json_decimal(value: Any) -> Decimal | None:
+    """A decimal string of the submission JSON back to a Decimal (None if absent or not one)."""
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
 
 
 def finding_counts(data: dict[str, Any]) -> dict[str, list[int]]:

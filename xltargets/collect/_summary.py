@@ -21,14 +21,14 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from ..spec import load_spec
 from ..spec.model import Kind
 from ._feedback import MARKER_TEXT, SEVERITY_ZH, value_text
-from ._model import RESULT_COLUMNS, RESULT_HEADERS_ZH, Entry, finding_counts
+from ._model import RESULT_COLUMNS, RESULT_HEADERS_ZH, Entry, finding_counts, json_decimal
 from ._xlsx import NUMBER_STYLES, TEXT, Sheet, TableWorkbook
 
 #: fixed document time: the same batch gives the same bytes
@@ -177,7 +177,7 @@ class SummaryWorkbook:
             value = row.get("value") if isinstance(row.get("value"), dict) else {}
             markers = row.get("markers") or {}
             invalid = row.get("invalid") or {}
-            number = _decimal(value.get("number")) if value else None
+            number = json_decimal(value.get("number")) if value else None
             marker = str(markers.get("value") or "")
             self.indicators.add([
                 *who, obj.get("sheet"), project_name, row.get("row"), row.get("level1"),
@@ -207,13 +207,6 @@ class SummaryWorkbook:
         self.wb.close()
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 def _cell_text(obj: dict[str, Any], key: str) -> Any:
@@ -237,7 +230,7 @@ def _field(obj: dict[str, Any], column: Column) -> Any:
         return _cell_text(obj, column.id)
     fmt = NUMBER_KINDS.get(column.kind)
     if fmt is not None:
-        number = _decimal(value)
+        number = json_decimal(value)
         if number is not None:
             return Number(number, fmt)
     return value_text(value)
