@@ -39,24 +39,30 @@ from xltargets.spec import load_spec  # noqa: E402
 PROJECTS = 4
 
 
+def multi_project_fill(spec_id: str, projects: int = PROJECTS) -> dict:
+    """The clean form of tests/forms.py with its project sheet repeated ``projects`` times,
+    the department totals adjusted so the form stays free of findings."""
+    make, _year = CLEAN[spec_id]
+    fill: dict = {}
+    for sheet, values in make().items():
+        if sheet == "项目1":
+            for k in range(1, projects + 1):
+                fill[f"项目{k}"] = dict(values)
+        else:
+            fill[sheet] = dict(values)
+    if spec_id == "hunan":
+        dept = fill["部门整体支出绩效目标表"]
+        dept[("expense_project",)] = Decimal("9.60") * projects
+        dept[("expense_basic",)] = Decimal("109.04") - Decimal("9.60") * projects
+    return fill
+
+
 def build(folder: Path, n: int) -> list[Path]:
     paths = []
     for i in range(n):
         spec_id = "hebei-county" if i % 2 == 0 else "hunan"
-        make, _year = CLEAN[spec_id]
-        base = make()
-        fill: dict = {}
-        for sheet, values in base.items():
-            if sheet == "项目1":
-                for k in range(1, PROJECTS + 1):
-                    fill[f"项目{k}"] = dict(values)
-            else:
-                fill[sheet] = dict(values)
-        if spec_id == "hunan":
-            dept = fill["部门整体支出绩效目标表"]
-            dept[("expense_project",)] = Decimal("9.60") * PROJECTS
-            dept[("expense_basic",)] = Decimal("109.04") - Decimal("9.60") * PROJECTS
-        paths.append(write_fill(spec_id, fill, folder / f"{i:05d}_{spec_id}.xlsx", projects=PROJECTS))
+        paths.append(write_fill(spec_id, multi_project_fill(spec_id),
+                                folder / f"{i:05d}_{spec_id}.xlsx", projects=PROJECTS))
     return paths
 
 

@@ -89,19 +89,7 @@ def _department(spec_id: str, i: int, resend: bool) -> Department:
 
 
 def _fill(spec_id: str, i: int, resend: bool) -> dict[str, dict[tuple[str | int, ...], Any]]:
-    make, _year = CLEAN[spec_id]
-    base = make()
-    fill: dict[str, dict[tuple[str | int, ...], Any]] = {}
-    for sheet, values in base.items():
-        if sheet == "项目1":
-            for k in range(1, PROJECTS + 1):
-                fill[f"项目{k}"] = dict(values)
-        else:
-            fill[sheet] = dict(values)
-    if spec_id == "hunan":
-        dept = fill["部门整体支出绩效目标表"]
-        dept[("expense_project",)] = Decimal("9.60") * PROJECTS
-        dept[("expense_basic",)] = Decimal("109.04") - Decimal("9.60") * PROJECTS
+    fill: dict[str, dict[tuple[str | int, ...], Any]] = bench_read.multi_project_fill(spec_id, PROJECTS)
     # distinct text in every return (and in a resend): no two files alike
     for k in range(1, PROJECTS + 1):
         project = fill[f"项目{k}"]
