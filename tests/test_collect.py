@@ -147,7 +147,7 @@ def build_inbox(root: Path, *, libreoffice: bool) -> tuple[Path, Path]:
         else:
             dst.write_bytes(build_template(spec, YEAR, projects=1, values=fill).data)
     if jobs:
-        from xltargets._libreoffice import client
+        from libreoffice import client
 
         results = client.run_jobs(jobs, timeout=900)
         assert all(r.get("ok") for r in results), [r for r in results if not r.get("ok")][:2]
@@ -172,7 +172,7 @@ def build_inbox(root: Path, *, libreoffice: bool) -> tuple[Path, Path]:
 def batch(request, tmp_path_factory):
     """The inbox, collected once with the manifest (jobs=2)."""
     if request.param == "libreoffice":
-        from xltargets._libreoffice import client
+        from libreoffice import client
 
         if not client.available():
             pytest.skip("LibreOffice headless (soffice + python3-uno) not installed")
@@ -402,7 +402,7 @@ def test_feedback_copy_returned_is_recognised_as_the_template_sent(batch, tmp_pa
 
 @pytest.mark.libreoffice
 def test_feedback_copies_open_in_libreoffice_with_comments_in_place(batch, tmp_path):
-    from xltargets._libreoffice import client
+    from libreoffice import client
 
     if not client.available():
         pytest.skip("LibreOffice headless (soffice + python3-uno) not installed")

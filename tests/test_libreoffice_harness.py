@@ -21,15 +21,14 @@ from typing import Any
 import openpyxl
 import pytest
 import xlsxwriter
-
-from xltargets._libreoffice import (
+from libreoffice import (
     LibreOfficeError,
     available,
     fill,
     read_cells,
     to_png,
 )
-from xltargets._libreoffice.client import run_report
+from libreoffice.client import run_report
 
 pytestmark = [
     pytest.mark.libreoffice,

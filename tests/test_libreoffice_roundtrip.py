@@ -17,11 +17,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from forms import CLEAN, libreoffice_cells
+from libreoffice import client
 from seed_forms import SEEDS
 from test_read import MISTAKES, _found, plant
 from test_seeds import EXPECTED_FINDINGS, triples
 
-from xltargets._libreoffice import client
 from xltargets.generate import build_template
 from xltargets.read import read_workbook
 from xltargets.spec import load_spec

@@ -1,6 +1,6 @@
 """Run LibreOffice jobs from the project's Python (standard library only).
 
-The jobs run in :mod:`xltargets._libreoffice.worker` under the system Python that has ``uno``
+The jobs run in :mod:`libreoffice.worker` under the system Python that has ``uno``
 (see that module for the job format). A typical test::
 
     if not available():
