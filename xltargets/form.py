@@ -7,12 +7,13 @@ and cell. The views below are the small API rules use (see :mod:`xltargets.rules
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from .findings import Finding, Severity
-from .layout.model import Input, Layout, SheetLayout
+from .layout.model import Input, Layout, Place, SheetLayout
 from .spec.model import Kind, Spec, TableSpec
 from .values import (
     Parsed,
@@ -49,7 +50,7 @@ class SheetValues:
     fields: dict[str, Cell] = field(default_factory=dict)
     lists: dict[str, list[Cell]] = field(default_factory=dict)
     #: table id -> filled rows (blank rows dropped, order kept), each column id -> Cell
-    tables: dict[str, list[tuple[int, dict[str, Cell], dict[str, str]]]] = field(default_factory=dict)
+    tables: dict[str, list[tuple[int, dict[str, Cell], Mapping[str, str]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,7 +101,7 @@ def _fraction_sheet(sheet: SheetLayout, raw: dict[Path_, Any]) -> bool:
     """Percent cells that all hold fractions ≤ 1 reaching 1 were typed as 25% in a %-cell."""
     nums = []
     for cell in sheet.inputs:
-        if cell.kind == Kind.percent and len(cell.path) == 1:
+        if cell.kind == Kind.percent and cell.place == Place.field:
             value = raw.get(cell.path)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 nums.append(float(value))
@@ -119,9 +120,9 @@ def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, y
         sv = SheetValues(sheet)
         for cell in sheet.inputs:
             value = cells.get(cell.path)
-            if len(cell.path) == 1:
+            if cell.place == Place.field:
                 sv.fields[cell.field] = Cell(cell, parse_kind(cell, value, fraction=fraction))
-            elif len(cell.path) == 2:
+            elif cell.place == Place.list_item:
                 sv.lists.setdefault(cell.field, []).append(Cell(cell, parse_kind(cell, value)))
         for table in sheet.tables.values():
             rows = []
@@ -207,7 +208,7 @@ class SheetView:
 
 class RowView:
     def __init__(self, sheet: SheetView, table_id: str, index: int, cells: dict[str, Cell],
-                 fixed: dict[str, str]) -> None:
+                 fixed: Mapping[str, str]) -> None:
         self.sheet = sheet
         self.table_id = table_id
         self.index = index

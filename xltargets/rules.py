@@ -254,22 +254,22 @@ class Taxonomy(_Rule):
         spec = form.spec
         known1 = {n.level1 for n in spec.taxonomy}
         for view in form.sheets(self.sheet):
-            table = view.table_spec(self.table)
+            level1, level2 = view.table_spec(self.table).level_columns()
             for row in view.rows(self.table):
-                l1 = row.text(table.level1)
-                l2 = row.text(table.level2)
+                l1 = row.text(level1)
+                l2 = row.text(level2)
                 if l1 is not None and l1 not in known1:
                     yield row.finding(
                         self.severity, "level1_unknown",
                         f"一级指标“{l1}”不在指标体系中，应为：{'、'.join(sorted(known1, key=list(known1).index))}",
-                        column=table.level1, value=l1)
+                        column=level1, value=l1)
                     continue
                 if l2 is None:
                     continue
                 if l1 is None:
                     yield row.finding(self.severity, "level1_missing",
                                       f"已填写二级指标“{l2}”，但未选择一级指标",
-                                      column=table.level1, value=None)
+                                      column=level1, value=None)
                     continue
                 children = spec.level2_of(l1)
                 if l2 not in children:
@@ -278,7 +278,7 @@ class Taxonomy(_Rule):
                     yield row.finding(
                         self.severity, "level2_mismatch",
                         f"二级指标“{l2}”不属于一级指标“{l1}”{hint}；“{l1}”下可选：{'、'.join(children)}",
-                        column=table.level2, value=l2)
+                        column=level2, value=l2)
 
 
 class RequiredCategories(_Rule):
@@ -291,8 +291,8 @@ class RequiredCategories(_Rule):
 
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         for view in form.sheets(self.sheet):
-            table = view.table_spec(self.table)
-            seen = {row.text(table.level1) for row in view.rows(self.table)}
+            level1 = view.table_spec(self.table).level_columns()[0]
+            seen = {row.text(level1) for row in view.rows(self.table)}
             for name in self.level1:
                 if name not in seen:
                     yield view.finding(
@@ -345,7 +345,8 @@ class CostCap(_Rule):
     sheet: str
     table: str
     level2: str = "成本指标"
-    column: str = "value"
+    #: the value column (default: the value column of ``roles.indicators``)
+    column: str | None = None
     budget: str
     severity: Severity = Severity.warning
 
@@ -357,17 +358,21 @@ class CostCap(_Rule):
             budget = view.number(self.budget)
             if budget is None:
                 continue
-            table = view.table_spec(self.table)
+            level2 = view.table_spec(self.table).level_columns()[1]
+            ind = form.spec.roles.indicators
+            column = self.column or (ind.value if ind is not None else None)
+            if column is None:
+                return
             for row in view.rows(self.table):
-                if row.text(table.level2) != self.level2:
+                if row.text(level2) != self.level2:
                     continue
-                iv = row.value(self.column)
+                iv = row.value(column)
                 cap = _cap_in_wan(iv)
                 if cap is not None and cap > budget:
                     yield row.finding(
                         self.severity, "cost_cap_exceeds_budget",
                         f"成本指标“{iv.text}”上限{cap:f}万元高于本项目{view.label(self.budget)}{budget:f}万元",
-                        column=self.column, value=iv.text)
+                        column=column, value=iv.text)
 
 
 def _cap_in_wan(iv: Any) -> Decimal | None:

@@ -58,7 +58,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..errors import CollectError
-from ._model import finding_counts, json_decimal
+from ._model import FormRoles, finding_counts, json_decimal
 
 SUPPORTED = ("sqlite", "postgresql")
 #: submissions per batch: bounded memory, few round trips
@@ -232,8 +232,13 @@ def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterable[list[Any]]:
 
 
 def submission_rows(entry: Any, data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The rows of one submission (its JSON) for each table but departments."""
+    """The rows of one submission (its JSON) for each table but departments.
+
+    Projects and indicators are found by the spec's roles (which field is the project's code
+    and name, which table holds the indicators and which columns are its levels and value)."""
     sid = data["source"]["sha256"]
+    roles = FormRoles.of(data["spec"]["id"])
+    table = roles.indicator_table
     department = data.get("department") or {}
     per_sheet = finding_counts(data)
     out: dict[str, list[dict[str, Any]]] = {"submissions": [], "projects": [], "indicators": [],
@@ -245,19 +250,19 @@ def submission_rows(entry: Any, data: dict[str, Any]) -> dict[str, list[dict[str
         "template_id": entry.template_id or None, "unit_code": entry.unit_code or None,
         "unit_name": entry.unit_name or None, "errors": entry.errors, "warnings": entry.warnings,
         "project_count": len(data.get("projects") or []),
-        "department": {k: v for k, v in department.items() if not _is_table(v)},
+        "department": {k: v for k, v in department.items() if k != table},
         "feedback": entry.feedback or None,
     })
-    out["indicators"] += _indicator_rows(sid, department, None)
+    out["indicators"] += _indicator_rows(roles, sid, department, None)
     for number, project in enumerate(data.get("projects") or [], start=1):
         sheet = str(project.get("sheet") or f"#{number}")
         errors, warnings = per_sheet.get(sheet, [0, 0])
-        rows = _indicator_rows(sid, project, sheet)
+        rows = _indicator_rows(roles, sid, project, sheet)
         out["projects"].append({
             "submission_id": sid, "sheet": sheet, "number": number,
-            "project_code": _text(project.get("project_code")),
-            "project_name": _text(project.get("project_name")),
-            "fields": {k: v for k, v in project.items() if k != "sheet" and not _is_table(v)},
+            "project_code": roles.project_code(project),
+            "project_name": roles.project_name(project),
+            "fields": {k: v for k, v in project.items() if k not in ("sheet", table)},
             "indicators": len(rows), "errors": errors, "warnings": warnings,
         })
         out["indicators"] += rows
@@ -272,42 +277,23 @@ def submission_rows(entry: Any, data: dict[str, Any]) -> dict[str, list[dict[str
     return out
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _is_table(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(
-        isinstance(v, dict) and "row" in v for v in value)
-
-
-STANDARD_COLUMNS = ("row", "level1", "level2", "level3", "value", "markers", "invalid")
-
-
-def _indicator_rows(sid: str, sheet_obj: dict[str, Any], project_sheet: str | None
-                    ) -> list[dict[str, Any]]:
-    rows = []
+def _indicator_rows(roles: FormRoles, sid: str, sheet_obj: dict[str, Any],
+                    project_sheet: str | None) -> list[dict[str, Any]]:
     sheet = str(sheet_obj.get("sheet") or "")
-    for row in sheet_obj.get("indicators") or []:
-        value = row.get("value") if isinstance(row.get("value"), dict) else {}
-        markers = row.get("markers") or {}
-        extra = {k: v for k, v in row.items() if k not in STANDARD_COLUMNS}
-        if row.get("markers"):
-            extra["markers"] = row["markers"]
-        if row.get("invalid"):
-            extra["invalid"] = row["invalid"]
-        text = value.get("text") if value else (row.get("invalid") or {}).get("value")
-        rows.append({
-            "submission_id": sid, "sheet": sheet, "row": int(row["row"]),
+    out = []
+    for row in roles.indicators(sheet_obj):
+        value = row.value
+        out.append({
+            "submission_id": sid, "sheet": sheet, "row": row.row,
             "project_sheet": project_sheet,
-            "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
-            "level3": _text(row.get("level3")), "value_text": _text(text),
+            "level1": row.level1, "level2": row.level2, "level3": row.level3,
+            "value_text": value.get("text") if value else row.invalid_text,
             "value_kind": value.get("kind"), "comparison": value.get("comparison"),
             "number": json_decimal(value.get("number")), "unit": value.get("unit"),
             "prefix": value.get("prefix"), "suffix": value.get("suffix"),
-            "marker": markers.get("value"), "extra": extra or None,
+            "marker": row.marker, "extra": row.extra or None,
         })
-    return rows
+    return out
 
 
 class DatabaseWriter:

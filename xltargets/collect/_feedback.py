@@ -20,6 +20,7 @@ from typing import Any
 
 from ..generate import Department, build_template
 from ..layout import Layout, plan
+from ..layout.model import Place
 from ..spec.model import Kind, Spec
 from ..values import NOT_APPLICABLE, REDACTED
 
@@ -65,11 +66,11 @@ def submission_values(spec: Spec, submission: Mapping[str, Any]) -> tuple[Values
         for inp in sheet.inputs:
             if inp.fixed:
                 continue  # the year: the generator writes it
-            if len(inp.path) == 1:
+            if inp.place == Place.field:
                 value = _scalar(obj, inp.field, inp.kind)
                 if value is not None:
                     cells[inp.path] = value
-            elif len(inp.path) == 2:
+            elif inp.place == Place.list_item:
                 # lists keep only the filled items: put them back from the top
                 items = list_items.setdefault(inp.field, list(obj.get(inp.field) or []))
                 position = int(inp.path[1])

@@ -8,9 +8,13 @@ the spool in input order.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from ..spec import load_spec
+from ..spec.model import Spec
 
 ACCEPTED = "accepted"
 ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
@@ -69,6 +73,133 @@ def json_decimal(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         return None
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator row of a submission sheet, by role (whatever the spec calls its columns)."""
+
+    row: int
+    level1: str | None
+    level2: str | None
+    level3: str | None
+    #: the parsed indicator value object of the JSON (``text``, ``kind``, ``number`` …), or {}
+    value: Mapping[str, Any]
+    #: what the department typed when the value could not be read
+    invalid_text: str | None
+    #: the value cell's marker (``redacted`` / ``not_applicable``), or None
+    marker: str | None
+    #: the table's other columns (by column id), markers and invalid texts
+    extra: dict[str, Any]
+
+
+class FormRoles:
+    """The spec's roles applied to a submission's JSON: collect's only way to find a unit, a
+    project or an indicator (it knows no field id; see ``roles`` in docs/specs.md)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        roles = spec.roles
+        self.roles = roles
+        project = spec.project_sheet()
+        self._project_fields = {f.id for f in project.fields} if project is not None else set()
+        #: the indicator table id (None: the spec has no indicator table)
+        self.indicator_table = roles.indicators.table if roles.indicators else None
+
+    @staticmethod
+    def of(spec_id: str) -> FormRoles:
+        """The roles of a spec by id (load_spec caches the spec per file content)."""
+        return _roles(load_spec(spec_id))
+
+    def _unit_field(self, data: Mapping[str, Any], field_id: str | None) -> str:
+        if field_id is None:
+            return ""
+        if field_id in self._project_fields:
+            # a form with no unit sheet names the unit on each project (e.g. 实施单位)
+            values = [p.get(field_id) for p in data.get("projects") or []]
+        else:
+            values = [(data.get("department") or {}).get(field_id)]
+        return next((str(v) for v in values if v not in (None, "")), "")
+
+    def unit_code(self, data: Mapping[str, Any]) -> str:
+        return self._unit_field(data, self.roles.unit_code)
+
+    def unit_name(self, data: Mapping[str, Any]) -> str:
+        return self._unit_field(data, self.roles.unit_name)
+
+    def project_code(self, project: Mapping[str, Any]) -> str | None:
+        return _text_or_none(project.get(self.roles.project_code)) if self.roles.project_code else None
+
+    def project_name(self, project: Mapping[str, Any]) -> str | None:
+        return _text_or_none(project.get(self.roles.project_name)) if self.roles.project_name else None
+
+    def amount(self, project: Mapping[str, Any]) -> Decimal | None:
+        """The project's main amount (the first of ``roles.amounts``), exact."""
+        if not self.roles.amounts:
+            return None
+        return json_decimal(project.get(self.roles.amounts[0]))
+
+    def role_columns(self) -> set[str]:
+        """The indicator table's columns that have a role (the rest are 'extra' columns)."""
+        ind = self.roles.indicators
+        if ind is None:
+            return set()
+        return {c for c in (ind.level1, ind.level2, ind.level3, ind.value) if c is not None}
+
+    def indicators(self, sheet_obj: Mapping[str, Any]) -> list[IndicatorRow]:
+        """The indicator rows of one sheet of the submission JSON."""
+        ind = self.roles.indicators
+        if ind is None:
+            return []
+        role_cols = self.role_columns()
+        out = []
+        for row in sheet_obj.get(ind.table) or []:
+            if not isinstance(row, Mapping) or "row" not in row:
+                continue
+            raw_value = row.get(ind.value)
+            markers = row.get("markers") or {}
+            invalid = row.get("invalid") or {}
+            extra = {k: v for k, v in row.items()
+                     if k not in role_cols and k not in ("row", "markers", "invalid")}
+            if markers:
+                extra["markers"] = markers
+            if invalid:
+                extra["invalid"] = invalid
+            out.append(IndicatorRow(
+                row=int(row["row"]),
+                level1=_text_or_none(row.get(ind.level1)),
+                level2=_text_or_none(row.get(ind.level2)),
+                level3=_text_or_none(row.get(ind.level3)) if ind.level3 else None,
+                value=raw_value if isinstance(raw_value, Mapping) else {},
+                invalid_text=_text_or_none(invalid.get(ind.value)),
+                marker=markers.get(ind.value),
+                extra=extra,
+            ))
+        return out
+
+    def indicator_count(self, data: Mapping[str, Any]) -> int:
+        if self.indicator_table is None:
+            return 0
+        sheets = [data.get("department") or {}, *(data.get("projects") or [])]
+        return sum(len(s.get(self.indicator_table) or []) for s in sheets)
+
+
+_by_spec: dict[int, FormRoles] = {}
+
+
+def _roles(spec: Spec) -> FormRoles:
+    # specs are frozen but unhashable (lists): one FormRoles per spec object
+    hit = _by_spec.get(id(spec))
+    if hit is not None and hit.spec is spec:
+        return hit
+    if len(_by_spec) > 64:
+        _by_spec.clear()
+    roles = _by_spec[id(spec)] = FormRoles(spec)
+    return roles
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def finding_counts(data: dict[str, Any]) -> dict[str, list[int]]:

@@ -28,7 +28,15 @@ from typing import IO, Any
 from ..spec import load_spec
 from ..spec.model import Kind
 from ._feedback import MARKER_TEXT, SEVERITY_ZH, value_text
-from ._model import RESULT_COLUMNS, RESULT_HEADERS_ZH, Entry, finding_counts, json_decimal
+from ._model import (
+    RESULT_COLUMNS,
+    RESULT_HEADERS_ZH,
+    Entry,
+    FormRoles,
+    IndicatorRow,
+    finding_counts,
+    json_decimal,
+)
 from ._xlsx import NUMBER_STYLES, TEXT, Sheet, TableWorkbook
 
 #: fixed document time: the same batch gives the same bytes
@@ -56,6 +64,7 @@ def spec_columns(spec_ids: Iterable[str]) -> tuple[list[Column], list[Column], l
     extra: dict[str, Column] = {}
     for spec_id in spec_ids:
         spec = load_spec(spec_id)
+        roles = FormRoles.of(spec_id)
         for sheet in spec.sheets:
             target = proj if sheet.repeat == "per_project" else dept
             for f in sheet.fields:
@@ -64,8 +73,10 @@ def spec_columns(spec_ids: Iterable[str]) -> tuple[list[Column], list[Column], l
                 width = 30 if f.kind in (Kind.long_text, Kind.text_list) else 14
                 target.setdefault(f.id, Column(f.id, f.label, f.kind, width))
             for table in sheet.tables:
+                if table.id != roles.indicator_table:
+                    continue  # other tables stay in the JSON and the database's fields
                 for c in table.columns:
-                    if c.id not in ("level1", "level2", "level3", "value"):
+                    if c.id not in roles.role_columns():
                         extra.setdefault(c.id, Column(c.id, c.label, c.kind, 24))
     return list(dept.values()), list(proj.values()), list(extra.values())
 
@@ -153,41 +164,40 @@ class SummaryWorkbook:
 
     def add(self, entry: Entry, data: dict[str, Any]) -> None:
         who = [entry.rel, entry.label, entry.unit_code, entry.unit_name]
+        roles = FormRoles.of(data["spec"]["id"])
         department = data.get("department") or {}
         per_sheet = finding_counts(data)
         projects = data.get("projects") or []
         self.departments.add([*who, *[_field(department, c) for c in self.dept_cols],
                               len(projects), entry.errors, entry.warnings,
                               f"feedback/{entry.feedback}" if entry.feedback else ""])
-        self._indicators(who, department, "")
+        self._indicators(roles, who, department, "")
         for project in projects:
             sheet = str(project.get("sheet") or "")
             errors, warnings = per_sheet.get(sheet, [0, 0])
             self.projects.add([*who, sheet, *[_field(project, c) for c in self.proj_cols],
-                               len(project.get("indicators") or []), errors, warnings])
-            self._indicators(who, project, str(project.get("project_name") or ""))
+                               len(roles.indicators(project)), errors, warnings])
+            self._indicators(roles, who, project, roles.project_name(project) or "")
         for f in data.get("findings") or []:
             severity = str(f.get("severity") or "")
             self.findings.add([*who, SEVERITY_ZH.get(severity, severity),
                                f.get("sheet"), f.get("cell"), f.get("code"), f.get("message"),
                                value_text(f.get("value"))])
 
-    def _indicators(self, who: list[Any], obj: dict[str, Any], project_name: str) -> None:
-        for row in obj.get("indicators") or []:
-            value = row.get("value") if isinstance(row.get("value"), dict) else {}
-            markers = row.get("markers") or {}
-            invalid = row.get("invalid") or {}
+    def _indicators(self, roles: FormRoles, who: list[Any], obj: dict[str, Any],
+                    project_name: str) -> None:
+        for row in roles.indicators(obj):
+            value = row.value
             number = json_decimal(value.get("number")) if value else None
-            marker = str(markers.get("value") or "")
+            marker = str(row.marker or "")
             self.indicators.add([
-                *who, obj.get("sheet"), project_name, row.get("row"), row.get("level1"),
-                row.get("level2"), row.get("level3"),
-                value.get("text") if value else (invalid.get("value") or MARKER_TEXT.get(marker)),
+                *who, obj.get("sheet"), project_name, row.row, row.level1, row.level2, row.level3,
+                value.get("text") if value else (row.invalid_text or MARKER_TEXT.get(marker)),
                 KIND_ZH.get(value.get("kind") or "", value.get("kind")) if value else None,
                 value.get("comparison") if value else None,
                 Number(number, "General") if number is not None else None,
                 value.get("unit") if value else None,
-                *[_cell_text(row, c.id) for c in self.extra_cols],
+                *[_extra_text(row, c.id) for c in self.extra_cols],
                 {"redacted": "涉密", "not_applicable": "不适用"}.get(marker, marker),
             ])
 
@@ -217,6 +227,10 @@ def _cell_text(obj: dict[str, Any], key: str) -> Any:
     if value is None:
         return (obj.get("invalid") or {}).get(key)
     return value_text(value)
+
+
+def _extra_text(row: IndicatorRow, key: str) -> Any:
+    return _cell_text(row.extra, key)
 
 
 def _field(obj: dict[str, Any], column: Column) -> Any:

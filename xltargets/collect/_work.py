@@ -26,12 +26,10 @@ from ..read import Limits, ReadOptions, read_workbook
 from ..spec import load_spec
 from ..spec.model import Spec
 from ._feedback import feedback_workbook
-from ._model import UNEXPECTED, UNREADABLE, reason
+from ._model import UNEXPECTED, UNREADABLE, FormRoles, reason
 
 #: WorkbookError codes that say "a workbook, but not one of our forms": status ``unexpected``
 FOREIGN_CODES = frozenset({"unknown_form", "unknown_spec", "wrong_spec"})
-#: names that may hold the department's name on the department sheet (shared/FORMS.md ids)
-NAME_FIELDS = ("unit_name", "dept_name")
 CORE_PART = "docProps/core.xml"
 _CORE_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9T:.\-]+)Z?\s*</dcterms:modified>")
 
@@ -111,18 +109,17 @@ def read_task(task: ReadTask) -> ReadOutcome:
     # it to the file's path in the inbox by source.sha256
     data = submission.to_json()
     stamp = data["source"].get("stamp") or {}
-    department = data.get("department") or {}
-    unit_code = str(stamp.get("unit_code") or department.get("unit_code") or "")
-    unit_name = str(stamp.get("unit_name") or next(
-        (department[f] for f in NAME_FIELDS if department.get(f)), ""))
+    # who returned it: the stamp the generator wrote, else the fields the spec's roles name
+    roles = FormRoles.of(data["spec"]["id"])
+    unit_code = str(stamp.get("unit_code") or roles.unit_code(data))
+    unit_name = str(stamp.get("unit_name") or roles.unit_name(data))
     template_id = str(stamp.get("template_id") or "")
     status, why, message = data["status"], "", ""
     if expected is not None:
         why, message = _unexpected(expected, data, stamp, template_id)
         if why:
             status = UNEXPECTED
-    indicators = len(department.get("indicators") or []) + sum(
-        len(p.get("indicators") or []) for p in data.get("projects") or [])
+    indicators = roles.indicator_count(data)
     return ReadOutcome(
         task.index, status, why, message, unit_code=unit_code, unit_name=unit_name,
         template_id=template_id, spec_id=data["spec"]["id"], year=int(data.get("year") or 0),

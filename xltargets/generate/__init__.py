@@ -40,6 +40,13 @@ def _prefill(spec: Spec, layout: Layout, dept: Department | None, year: int
     base = {"year": year, "unit_code": dept.unit_code if dept else "",
             "unit_name": dept.unit_name if dept else "",
             "region_code": dept.region_code if dept else ""}
+    # the roster's unit code and name go to the fields the spec's roles name
+    unit_values: dict[str, str] = {}
+    if dept is not None:
+        for field_id, unit_value in ((spec.roles.unit_code, dept.unit_code),
+                                     (spec.roles.unit_name, dept.unit_name)):
+            if field_id is not None:
+                unit_values[field_id] = unit_value
     for sheet in layout.sheets:
         fields = {f.id: f for f in spec.sheet(sheet.key).fields}
         project = {}
@@ -54,8 +61,8 @@ def _prefill(spec: Spec, layout: Layout, dept: Department | None, year: int
             if f is None or not f.prefill:
                 continue
             value: Any = project.get(f.id) if sheet.index is not None else None
-            if value is None and f.id in base and sheet.index is None:
-                value = base[f.id] or None
+            if value is None and sheet.index is None:
+                value = unit_values.get(f.id) or None
             if value is None and f.default:
                 value = render(f.default, ctx) or None
             if value is not None:
@@ -94,13 +101,17 @@ def build_template(spec: Spec, year: int, *, department: Department | None = Non
         for path, value in cells.items():
             if path not in locked.get(sheet_name, set()):
                 merged.setdefault(sheet_name, {})[path] = value
-    for sheet_name, cells in merged.items():
+    for sheet in layout.sheets:
         # titles name the project ("1.购买舆情监测服务绩效目标表") whatever filled its cells
-        sheet_ctx = context.setdefault(sheet_name, {})
+        filled = merged.get(sheet.name)
+        if not filled:
+            continue
+        sheet_ctx = context.setdefault(sheet.name, {})
         project = dict(sheet_ctx.get("project") or {})  # never the caller's roster dict
-        for path, value in cells.items():
-            if len(path) == 1 and value is not None:
-                project.setdefault(str(path[0]), value)
+        for cell in sheet.scalar_inputs():
+            value = filled.get(cell.path)
+            if value is not None:
+                project.setdefault(cell.field, value)
         sheet_ctx["project"] = project
     opts = DrawOptions(
         year=year, stamp=stamp, values=merged, locked=locked, context=context,

@@ -260,11 +260,12 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
     for cell in sheet.inputs:
         value = values.get(cell.path)
         is_locked = cell.fixed or cell.path in locked
-        if cell.fixed and cell.field == "year":
+        if cell.source == "year":
             value = opts.year
         fmt = fmts.get(cell.style if not is_locked else "input_" + cell.kind.value, locked=is_locked)
         _place(ws, cell.box, _cell_value(cell, value), fmt, cell.kind)
-    numbers = {p[0]: _decimal(v) for p, v in values.items() if len(p) == 1}
+    numbers = {cell.field: _decimal(values[cell.path]) for cell in sheet.scalar_inputs()
+               if cell.path in values}
     for check in sheet.checks:
         fmt = fmts.get("check")
         if check.box.merged:

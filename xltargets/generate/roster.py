@@ -95,7 +95,7 @@ def read_roster(path: str | Path, spec: Spec) -> list[Department]:
                 path=path, row=number)
         project = _project(record, pfields, path, number)
         if project:
-            pcode = project.get("project_code")
+            pcode = project.get(spec.roles.project_code) if spec.roles.project_code else None
             if pcode:
                 if pcode in project_codes:
                     raise RosterError(f"项目编码{pcode}重复（第{project_codes[pcode]}行已有）",
@@ -108,11 +108,7 @@ def read_roster(path: str | Path, spec: Spec) -> list[Department]:
 
 
 def _unit_code_field(spec: Spec) -> FieldSpec | None:
-    for sheet in spec.sheets:
-        for f in sheet.fields:
-            if f.id == "unit_code":
-                return f
-    return None
+    return spec.field_spec(spec.roles.unit_code) if spec.roles.unit_code else None
 
 
 def _header(text: Any, by_label: dict[str, str]) -> str:

@@ -7,10 +7,32 @@ A1 references Excel shows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from ..spec.model import Kind
+
+#: an empty read-only mapping (layouts are shared through the planner's cache: never mutable)
+EMPTY: Mapping[Any, Any] = MappingProxyType({})
+
+
+def frozen_map(items: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """A read-only copy of ``items``."""
+    return MappingProxyType(dict(items))
+
+
+class Place(StrEnum):
+    """What kind of place an input cell is (never inferred from the length of its path)."""
+
+    #: a scalar field: path ``(field,)``
+    field = "field"
+    #: one item of a text_list field: path ``(field, i)``
+    list_item = "list_item"
+    #: one cell of a table row: path ``(table, row, column)``
+    table_cell = "table_cell"
 
 
 def col_letter(col: int) -> str:
@@ -62,7 +84,8 @@ class Static:
 
 @dataclass(frozen=True)
 class Input:
-    """One input cell. ``path`` locates its value in a submission (``("indicators", 3, "value")``)."""
+    """One input cell. ``path`` locates its value in a submission (``("indicators", 3, "value")``);
+    ``place`` says what kind of place it is."""
 
     box: Box
     path: tuple[str | int, ...]
@@ -70,9 +93,14 @@ class Input:
     kind: Kind
     label: str
     style: str
+    place: Place = Place.field
     required: bool = False
     #: the generator sets it and locks it (the budget year)
     fixed: bool = False
+    #: what the generator sets it from (``year``), with ``fixed``
+    source: str | None = None
+    #: kind money: 万元 or 元
+    money_unit: str = "万元"
     #: the roster may set it; then it is written and locked
     prefillable: bool = False
     max_length: int | None = None
@@ -92,10 +120,10 @@ class CheckCell:
 
 @dataclass(frozen=True)
 class Validation:
-    """One data-validation rule, in XlsxWriter's vocabulary (``options`` is its dict)."""
+    """One data-validation rule, in XlsxWriter's vocabulary (``options`` is its read-only dict)."""
 
     ref: str
-    options: dict[str, Any]
+    options: Mapping[str, Any]
     origin: str
 
 
@@ -114,8 +142,8 @@ class TableRow:
     """One input row of a table: its input cells by column id, and fixed (printed) values."""
 
     index: int
-    cells: dict[str, Input]
-    fixed: dict[str, str] = field(default_factory=dict)
+    cells: Mapping[str, Input]
+    fixed: Mapping[str, str] = field(default_factory=lambda: EMPTY)
 
 
 @dataclass(frozen=True)
@@ -134,25 +162,25 @@ class SheetLayout:
     name: str                     # the worksheet name
     index: int | None             # 1-based project number on repeated sheets
     col_widths: tuple[float, ...]
-    row_heights: dict[int, float]
+    row_heights: Mapping[int, float]
     statics: tuple[Static, ...]
     inputs: tuple[Input, ...]
     checks: tuple[CheckCell, ...]
     validations: tuple[Validation, ...]
     names: tuple[Name, ...]
-    tables: dict[str, TableLayout]
+    tables: Mapping[str, TableLayout]
     repeat_rows: tuple[int, int] | None
     landscape: bool
     n_rows: int
 
     def input(self, field_id: str) -> Input:
         for cell in self.inputs:
-            if cell.path == (field_id,):
+            if cell.place == Place.field and cell.field == field_id:
                 return cell
         raise KeyError(field_id)
 
     def scalar_inputs(self) -> list[Input]:
-        return [c for c in self.inputs if len(c.path) == 1]
+        return [c for c in self.inputs if c.place == Place.field]
 
 
 @dataclass(frozen=True)
@@ -174,7 +202,7 @@ class Layout:
     sheets: tuple[SheetLayout, ...]
     lists: ListsSheet
     instructions_sheet: str
-    level1_names: dict[str, str]     # 一级 label -> its 二级 list name
+    level1_names: Mapping[str, str]     # 一级 label -> its 二级 list name
 
     def sheets_of(self, key: str) -> list[SheetLayout]:
         return [s for s in self.sheets if s.key == key]

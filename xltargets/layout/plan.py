@@ -25,6 +25,7 @@ from .model import (
     Layout,
     ListsSheet,
     Name,
+    Place,
     SheetLayout,
     Static,
     TableLayout,
@@ -32,6 +33,7 @@ from .model import (
     Validation,
     a1,
     col_letter,
+    frozen_map,
     quote_sheet,
 )
 
@@ -82,7 +84,7 @@ def _plan(spec: Spec, project_count: int) -> Layout:
         sheets=tuple(sheets),
         lists=lists,
         instructions_sheet=INSTRUCTIONS_SHEET,
-        level1_names=level1_names,
+        level1_names=frozen_map(level1_names),
     )
 
 
@@ -196,7 +198,8 @@ class _SheetPlanner:
             style = "fixed_" + f.kind.value
         cell = Input(
             box=box, path=path, field=f.id, kind=f.kind, label=f.label, style=style,
-            required=f.required, fixed=f.source is not None, prefillable=f.prefill,
+            place=Place.field, required=f.required, fixed=f.source is not None,
+            source=f.source, money_unit=self.spec.money_unit_of(f), prefillable=f.prefill,
             max_length=f.max_length, length=f.length, pattern=f.pattern,
             pattern_hint=f.pattern_hint, digits=f.digits,
             list_id=f.list,
@@ -217,7 +220,7 @@ class _SheetPlanner:
             box = Box(r0 + i, c0, r0 + i, self.width - 1)
             cell = Input(
                 box=box, path=(f.id, i), field=f.id, kind=f.kind, label=f"{f.label}第{i + 1}项",
-                style="input_long_text", required=i < f.min_items,
+                style="input_long_text", place=Place.list_item, required=i < f.min_items,
                 max_length=f.max_length,
             )
             self.inputs.append(cell)
@@ -238,7 +241,9 @@ class _SheetPlanner:
         body = r0 + 1
         height = t.row_height or 30.0
         rows: list[TableRow] = []
-        fixed_cols = {t.level1, t.level2} if t.style == "skeleton" else set()
+        # a skeleton table's level columns are checked to exist when the spec loads
+        level1_col, level2_col = t.level1 or "", t.level2 or ""
+        fixed_cols = {level1_col, level2_col} if t.style == "skeleton" else set()
         if t.style == "free":
             plan_rows: list[dict[str, str]] = [{} for _ in range(t.rows)]
         else:
@@ -247,11 +252,11 @@ class _SheetPlanner:
                 block_start = body + len(plan_rows)
                 for l2 in node.level2:
                     k = t.category_rows.get(l2, t.rows_per_category)
-                    c1, c2 = starts[t.level2]
+                    c1, c2 = starts[level2_col]
                     r = body + len(plan_rows)
                     self._text(Box(r, c1, r + k - 1, c2), l2, "fixed")
-                    plan_rows.extend({t.level1: node.level1, t.level2: l2} for _ in range(k))
-                c1, c2 = starts[t.level1]
+                    plan_rows.extend({level1_col: node.level1, level2_col: l2} for _ in range(k))
+                c1, c2 = starts[level1_col]
                 self._text(Box(block_start, c1, body + len(plan_rows) - 1, c2), node.level1, "fixed")
         for i, fixed in enumerate(plan_rows):
             r = body + i
@@ -263,6 +268,7 @@ class _SheetPlanner:
                 cell = Input(
                     box=Box(r, c1, r, c2), path=(t.id, i, c.id), field=f"{t.id}_{c.id}",
                     kind=c.kind, label=f"{c.label}（第{i + 1}行）", style="input_" + c.kind.value,
+                    place=Place.table_cell, money_unit=self.spec.money_unit_of(c),
                     required=c.required, max_length=c.max_length, list_id=c.list,
                 )
                 cells[c.id] = cell
@@ -279,7 +285,7 @@ class _SheetPlanner:
                 if i == 0:
                     self.column_rules.append((c.id, c.label, c.help, source,
                                               c.suggest is not None and c.list is None))
-            rows.append(TableRow(i, cells, dict(fixed)))
+            rows.append(TableRow(i, frozen_map(cells), frozen_map(fixed)))
             self.heights[r] = height
         n_body = len(plan_rows)
         if side_label is not None:
@@ -301,7 +307,7 @@ class _SheetPlanner:
 
     # --- pass 2: rules, validations, names ---------------------------------------------------
     def _finish(self) -> SheetLayout:
-        refs = {c.field: c.box.ref for c in self.inputs if len(c.path) == 1}
+        refs = {c.field: c.box.ref for c in self.inputs if c.place == Place.field}
         excel = ExcelSheet(self.sheet.id, refs)
         conditions: dict[str, list[CellCondition]] = {}
         formulas: dict[str, str] = {}
@@ -316,28 +322,29 @@ class _SheetPlanner:
         )
         validations = []
         for cell in self.inputs:
-            if cell.fixed or len(cell.path) == 3:
-                continue
+            if cell.fixed or cell.place == Place.table_cell:
+                continue  # table columns get one validation each, below
             help_text, source, suggest = self.extras.get(cell.path, (None, None, False))
-            extra = conditions.get(cell.field, []) if len(cell.path) == 1 else []
+            extra = conditions.get(cell.field, []) if cell.place == Place.field else []
             opts = validation_options(cell, cell.box.ref, help_text=help_text, extra=extra,
                                       list_source=source, suggest=suggest)
             if opts is not None:
-                validations.append(Validation(cell.box.ref, opts, ".".join(map(str, cell.path))))
+                validations.append(Validation(cell.box.ref, frozen_map(opts),
+                                              ".".join(map(str, cell.path))))
         for ref, cell, help_text, source, suggest, origin in self.column_validations:
             opts = validation_options(cell, cell.box.ref, help_text=help_text, extra=[],
                                       list_source=source, suggest=suggest)
             if opts is not None:
-                validations.append(Validation(ref, opts, origin))
+                validations.append(Validation(ref, frozen_map(opts), origin))
         q = quote_sheet(self.name)
         names: list[Name] = []
         for cell in self.inputs:
-            if len(cell.path) == 1:
+            if cell.place == Place.field:
                 names.append(Name(cell.field, f"{q}!{a1(cell.box.r1, cell.box.c1, absolute=True)}",
                                   sheet=self.name))
         lists_seen: dict[str, list[Input]] = {}
         for cell in self.inputs:
-            if len(cell.path) == 2:
+            if cell.place == Place.list_item:
                 lists_seen.setdefault(cell.field, []).append(cell)
         for fid, cells in lists_seen.items():
             names.append(Name(fid, _range(q, cells[0].box, cells[-1].box), sheet=self.name))
@@ -356,9 +363,9 @@ class _SheetPlanner:
         repeat = (min(self.repeat), max(self.repeat)) if self.repeat else None
         return SheetLayout(
             key=self.sheet.id, name=self.name, index=self.n,
-            col_widths=tuple(self.sheet.columns), row_heights=dict(self.heights),
+            col_widths=tuple(self.sheet.columns), row_heights=frozen_map(self.heights),
             statics=tuple(self.statics), inputs=tuple(self.inputs), checks=checks,
-            validations=tuple(validations), names=tuple(names), tables=dict(self.tables),
+            validations=tuple(validations), names=tuple(names), tables=frozen_map(self.tables),
             repeat_rows=repeat, landscape=self.sheet.landscape, n_rows=self.row,
         )
 

@@ -275,9 +275,12 @@ def _check_labels(sheet: SheetLayout, grid: _Grid) -> list[Finding]:
 
 def _year_from(raw: dict[str, dict[tuple[str | int, ...], Any]], layout: Layout) -> int:
     for sheet in layout.sheets:
-        value = raw.get(sheet.name, {}).get(("year",))
-        if isinstance(value, int | float) and 2000 <= value <= 2100:
-            return int(value)
+        for cell in sheet.inputs:
+            if cell.source != "year":
+                continue  # the year is the cell the spec says the generator set (source: year)
+            value = raw.get(sheet.name, {}).get(cell.path)
+            if isinstance(value, int | float) and 2000 <= value <= 2100:
+                return int(value)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -45,16 +46,28 @@ def builtin_ids() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 
+#: folders (os.pathsep-separated) searched for ``<id>.yaml`` after the built-in specs: a
+#: province's own spec is then known by its id to the reader, collect and feedback
+SPEC_PATH_ENV = "XLTARGETS_SPEC_PATH"
+
+
+def spec_dirs() -> list[Path]:
+    extra = [Path(p) for p in os.environ.get(SPEC_PATH_ENV, "").split(os.pathsep) if p]
+    return [builtin_dir(), *extra]
+
+
 def resolve(name_or_path: str | Path) -> Path:
-    """A built-in spec id (``hunan``) or a path to a YAML file."""
+    """A spec id (built-in, or in a folder of ``XLTARGETS_SPEC_PATH``) or a path to a YAML file."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
             raise SpecError("spec file not found", path=path)
         return path
-    candidate = builtin_dir() / f"{name_or_path}.yaml"
-    if candidate.is_file():
-        return candidate
+    if re.fullmatch(r"[a-z][a-z0-9-]*", str(name_or_path)):
+        for folder in spec_dirs():
+            candidate = folder / f"{name_or_path}.yaml"
+            if candidate.is_file():
+                return candidate
     raise SpecError(f"unknown spec '{name_or_path}' (built-in: {', '.join(builtin_ids())})")
 
 
@@ -275,8 +288,11 @@ def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
             if len(set(col_ids)) != len(col_ids):
                 out.append(((*tat, "columns"), "two columns share an id"))
             for need in (t.level1, t.level2):
-                if need not in col_ids:
+                if need is not None and need not in col_ids:
                     out.append(((*tat,), f"table needs a '{need}' column (the taxonomy level)"))
+            if t.style == "skeleton" and (t.level1 is None or t.level2 is None):
+                out.append(((*tat, "style"), "a skeleton table needs its level1 and level2 columns "
+                                             "(roles.indicators or the table's level1/level2)"))
             for ci, c in enumerate(t.columns):
                 cat = (*tat, "columns", ci)
                 for key in ("list", "suggest"):
@@ -295,6 +311,7 @@ def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
             if t.style == "free" and t.rows < 1:
                 out.append(((*tat, "rows"), "a free table needs at least one row"))
         out.extend(_grid_errors(at, sheet, fields, tables, spec))
+    out.extend(_role_errors(spec))
     rule_ids = [r.id for r in spec.rules]
     if len(set(rule_ids)) != len(rule_ids):
         out.append((("rules",), "two rules share an id"))
@@ -311,11 +328,51 @@ def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
                 if ref not in known:
                     out.append(((*rat,), f"unknown field '{ref}' on sheet '{sheet.id}'"))
             table = getattr(rule, "table", None)
-            if table is not None and table not in {t.id for t in sheet.tables}:
+            tables_here = {t.id: t for t in sheet.tables}
+            if table is not None and table not in tables_here:
                 out.append(((*rat, "table"), f"unknown table '{table}' on sheet '{sheet.id}'"))
+            elif table is not None and (tables_here[table].level1 is None
+                                        or tables_here[table].level2 is None):
+                out.append(((*rat, "table"), f"table '{table}' has no level1/level2 columns "
+                                             "(declare them in roles.indicators)"))
         for name in getattr(rule, "level1", []) or []:
             if isinstance(name, str) and name not in level1s:
                 out.append(((*rat, "level1"), f"'{name}' is not a 一级指标 of the taxonomy"))
+    return out
+
+
+def _role_errors(spec: Spec) -> list[tuple[Loc, str]]:
+    """Every role names a field (or table and columns) that exists where the role needs it."""
+    out: list[tuple[Loc, str]] = []
+    roles = spec.roles
+    project = spec.project_sheet()
+    project_fields = {f.id: f for f in project.fields} if project is not None else {}
+    all_fields = {f.id for s in spec.sheets for f in s.fields}
+    for key in ("unit_code", "unit_name"):
+        ref = getattr(roles, key)
+        if ref is not None and ref not in all_fields:
+            out.append((("roles", key), f"unknown field '{ref}'"))
+    for key in ("project_code", "project_name"):
+        ref = getattr(roles, key)
+        if ref is not None and ref not in project_fields:
+            out.append((("roles", key), f"'{ref}' is not a field of the project sheet"))
+    for i, ref in enumerate(roles.amounts):
+        f = project_fields.get(ref)
+        if f is None or f.kind != Kind.money:
+            out.append((("roles", "amounts", i), f"'{ref}' is not a money field of the project sheet"))
+    ind = roles.indicators
+    if ind is not None:
+        tables = [t for s in spec.sheets for t in s.tables if t.id == ind.table]
+        if not tables:
+            out.append((("roles", "indicators", "table"), f"unknown table '{ind.table}'"))
+        for t in tables:
+            cols = {c.id for c in t.columns}
+            for key in ("level1", "level2", "level3", "value"):
+                ref = getattr(ind, key)
+                if ref is not None and ref not in cols:
+                    out.append((("roles", "indicators", key), f"table '{t.id}' has no column '{ref}'"))
+            if (t.level1, t.level2) != (ind.level1, ind.level2):
+                out.append((("roles", "indicators"), f"table '{t.id}' declares other level columns"))
     return out
 
 

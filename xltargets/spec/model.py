@@ -13,7 +13,7 @@ import builtins
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..rules import Rule
 
@@ -41,10 +41,16 @@ class Kind(StrEnum):
     indicator_value = "indicator_value"
 
 
+#: the money units a spec or a field may use (docs/specs.md, "Money units")
+MoneyUnit = Literal["万元", "元"]
+
+
 class FieldSpec(_Model):
     id: Annotated[str, Field(pattern=_ID)]
     label: str
     kind: Kind
+    #: kind money: the unit of this field when it differs from the spec's ``money_unit``
+    unit: MoneyUnit | None = None
     required: bool = False
     help: str | None = None
     #: a value the roster may supply; when supplied the cell is written and locked
@@ -77,6 +83,8 @@ class ColumnSpec(_Model):
     id: Annotated[str, Field(pattern=_ID)]
     label: str
     kind: Kind = Kind.text
+    #: kind money: the unit of this column when it differs from the spec's ``money_unit``
+    unit: MoneyUnit | None = None
     span: int = 1
     required: bool = False
     help: str | None = None
@@ -100,11 +108,19 @@ class TableSpec(_Model):
     #: per 二级 label, rows for that category when it needs more than ``rows_per_category``
     category_rows: dict[str, int] = {}
     columns: list[ColumnSpec]
-    #: the columns holding the taxonomy levels (skeleton tables print them as labels)
-    level1: str = "level1"
-    level2: str = "level2"
+    #: the columns holding the taxonomy levels (skeleton tables print them as labels); the
+    #: indicator table of ``roles.indicators`` gets them from there
+    level1: str | None = None
+    level2: str | None = None
     #: the height of each input row in points
     row_height: float | None = None
+
+    def level_columns(self) -> tuple[str, str]:
+        """The (一级, 二级) column ids; the loader makes sure a table used with the taxonomy
+        (skeleton style, taxonomy rules) declares them."""
+        if self.level1 is None or self.level2 is None:
+            raise KeyError(f"table '{self.id}' has no level columns")
+        return self.level1, self.level2
 
 
 class CellSpec(_Model):
@@ -145,6 +161,34 @@ class SheetSpec(_Model):
     landscape: bool = False
 
 
+class IndicatorRoles(_Model):
+    """Which table holds the indicators, and which of its columns are the levels and the value."""
+
+    table: str
+    level1: str
+    level2: str
+    level3: str | None = None
+    value: str
+
+
+class Roles(_Model):
+    """What the engine needs to know about a form without knowing its field ids.
+
+    Collect, the database, the 汇总表, the report and feedback ask these roles, never a field id:
+    a province whose indicator table is called ``metrics`` or whose form has no project code
+    declares so here."""
+
+    #: the field naming the unit: its code and its name (on the sheet that holds it)
+    unit_code: str | None = None
+    unit_name: str | None = None
+    #: the project sheet's code and name fields (a form may have no project code)
+    project_code: str | None = None
+    project_name: str | None = None
+    #: the project's amount fields, the main one first (the 汇总表 and database sum them)
+    amounts: list[str] = []
+    indicators: IndicatorRoles | None = None
+
+
 class TaxonomyNode(_Model):
     level1: str
     level2: list[str]
@@ -166,6 +210,32 @@ class Spec(_Model):
     rules: list[Rule] = []
     #: extra paragraphs for the instructions sheet (填表说明)
     instructions: list[str] = []
+    #: the unit of money fields (a field's own ``unit`` overrides it)
+    money_unit: MoneyUnit = "万元"
+    roles: Roles = Roles()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _indicator_levels(cls, data: object) -> object:
+        # the indicator table's level columns are declared once, in roles.indicators
+        if not isinstance(data, dict):
+            return data
+        roles = data.get("roles")
+        ind = roles.get("indicators") if isinstance(roles, dict) else None
+        sheets = data.get("sheets")
+        if not isinstance(ind, dict) or not isinstance(sheets, list):
+            return data
+        new_sheets = []
+        for sheet in sheets:
+            tables = sheet.get("tables") if isinstance(sheet, dict) else None
+            if isinstance(tables, list):
+                tables = [
+                    {**t, **{k: ind[k] for k in ("level1", "level2") if k in ind and k not in t}}
+                    if isinstance(t, dict) and t.get("id") == ind.get("table") else t
+                    for t in tables]
+                sheet = {**sheet, "tables": tables}
+            new_sheets.append(sheet)
+        return {**data, "sheets": new_sheets}
 
     @field_validator("version", mode="before")
     @classmethod
@@ -179,6 +249,23 @@ class Spec(_Model):
             if sheet.id == sheet_id:
                 return sheet
         raise KeyError(sheet_id)
+
+    def project_sheet(self) -> SheetSpec | None:
+        """The sheet repeated per project (at most one), or None."""
+        return next((s for s in self.sheets if s.repeat == "per_project"), None)
+
+    def field_spec(self, field_id: str, *, sheet: str | None = None) -> FieldSpec | None:
+        """A field by id (on ``sheet`` when given; else the first sheet that has it)."""
+        for s in self.sheets:
+            if sheet is not None and s.id != sheet:
+                continue
+            for f in s.fields:
+                if f.id == field_id:
+                    return f
+        return None
+
+    def money_unit_of(self, f: FieldSpec | ColumnSpec) -> MoneyUnit:
+        return getattr(f, "unit", None) or self.money_unit
 
     def level2_of(self, level1: str) -> list[str]:
         for node in self.taxonomy:
