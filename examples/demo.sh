@@ -11,7 +11,7 @@ echo "== 1. Specs"
 xltargets specs list
 
 echo "== 2. Generate one locked workbook per department from the rosters"
-xltargets generate hebei-county --year 2022 --roster examples/roster-hebei.csv --out "$OUT/templates/hebei"
+xltargets generate hebei-county --year 2025 --roster examples/roster-hebei.csv --out "$OUT/templates/hebei"
 xltargets generate hunan --year 2024 --roster examples/roster-hunan.csv --out "$OUT/templates/hunan"
 xltargets generate hebei-county --year 2025 --projects 2 --out "$OUT/templates/blank"
 

@@ -276,7 +276,7 @@ def test_interrupted_batch_leaves_no_file_that_looks_complete(tmp_path, monkeypa
 
     monkeypatch.setattr(gen, "draw_workbook", flaky)
     with pytest.raises(KeyboardInterrupt):
-        gen.generate_batch(load_spec("hebei-county"), 2022, roster, tmp_path)
+        gen.generate_batch(load_spec("hebei-county"), 2025, roster, tmp_path)
     files = sorted(p.name for p in tmp_path.iterdir())
     assert len(files) == 1 and files[0].startswith("224002_")  # the finished one, complete
     assert not (tmp_path / "manifest.json").exists()

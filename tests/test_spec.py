@@ -49,37 +49,37 @@ MISTAKES = [
     # (description, old, new, needle for the line, location part, message part)
     ("unknown kind", "{id: budget_total, label: 预算数, kind: money",
      "{id: budget_total, label: 预算数, kind: mony", "id: budget_total", "sheets[1].fields[2].kind",
-     "unknown value 'mony'"),
+     "未知的取值“mony”"),
     ("unknown key", "{id: funds_use, label: 资金用途, kind: long_text,",
      "{id: funds_use, label: 资金用途, kind: long_text, colour: red,", "id: funds_use",
-     "sheets[1].fields[5].colour", "unknown key"),
+     "sheets[1].fields[5].colour", "未知的键"),
     ("missing key", "{id: goal, label: 绩效目标, kind: long_text,", "{id: goal, kind: long_text,",
-     "id: goal,", "sheets[1].fields[10].label", "required key is missing"),
+     "id: goal,", "sheets[1].fields[10].label", "缺少必需的键"),
     ("unknown rule type", "type: sum_equals", "type: sum_equal", "type: sum_equal", "rules[0]",
-     "unknown rule type"),
+     "未知的规则类型"),
     ("rule names an unknown field", "terms: [budget_fiscal, budget_other]",
      "terms: [budget_fiscal, budget_others]", "terms: [budget_fiscal", "rules[0]",
-     "unknown field 'budget_others'"),
+     "没有字段“budget_others”"),
     ("sheet name too long", "name: 部门整体绩效目标", "name: 部门整体绩效目标部门整体绩效目标部门整体绩效目标部门整体绩效目标",
-     "name: 部门整体绩效目标部门", "sheets[0].name", "longer than 31"),
+     "name: 部门整体绩效目标部门", "sheets[0].name", "超过31个字符"),
     ("sheet name with forbidden character", 'name: "项目{{ n }}"', 'name: "项目/{{ n }}"',
-     'name: "项目/', "sheets[1].name", "contains one of"),
+     'name: "项目/', "sheets[1].name", "不允许的字符"),
     ("input prompt too long", "help: 每行填写一项工作保障措施}", "help: " + "很长的说明" * 60 + "}",
-     "很长的说明", "sheets[0].fields[5].help", "longer than 255"),
+     "很长的说明", "sheets[0].fields[5].help", "超过255个字符"),
     ("unknown list", "suggest: basis", "suggest: basiss", "suggest: basiss",
-     "sheets[1].tables[0].columns[5].suggest", "unknown list 'basiss'"),
+     "sheets[1].tables[0].columns[5].suggest", "未知的列表“basiss”"),
     ("field not placed", "- cells: [{text: 绩效目标, style: label}, {field: goal, span: 6}]",
      "- cells: [{text: 绩效目标, style: label}, {text: 绩效目标, span: 6}]", "id: goal,",
-     "sheets[1].fields[10]", "not placed"),
+     "sheets[1].fields[10]", "没有放在 rows 中"),
     ("cell past the last column", "- {text: 单位：万元, span: 2, style: right}",
      "- {text: 单位：万元, span: 3, style: right}", "单位：万元, span: 3", "sheets[1].rows[1].cells[1]",
-     "runs past"),
-    ("bad regular expression", r"pattern: '^\d{6}$'", r"pattern: '^\d{6$('", r"pattern: '^\d{6$('",
-     "sheets[0].fields[0].pattern", "bad regular expression"),
+     "超出了工作表的"),
+    ("正则表达式有误", r"pattern: '^\d{6}$'", r"pattern: '^\d{6$('", r"pattern: '^\d{6$('",
+     "sheets[0].fields[0].pattern", "正则表达式有误"),
     ("taxonomy level1 unknown to a rule", "level1: [产出指标, 效益指标, 满意度指标]",
-     "level1: [产出指标, 效益指标, 满意指标]", "满意指标]", "rules[3].level1", "not a 一级指标"),
+     "level1: [产出指标, 效益指标, 满意指标]", "满意指标]", "rules[3].level1", "不是指标体系中的一级指标"),
     ("duplicate field id", "{id: plan_jun, label: 资金支出计划6月底", "{id: plan_mar, label: 资金支出计划6月底",
-     "id: plan_mar, label: 资金支出计划6月底", "sheets[1].fields", "two fields share an id"),
+     "id: plan_mar, label: 资金支出计划6月底", "sheets[1].fields", "有两个字段的 id 相同"),
 ]
 
 
@@ -105,17 +105,17 @@ def test_yaml_syntax_error_is_located(tmp_path):
     path.write_text("id: x\nsheets: [\n  - a\n", encoding="utf-8")
     with pytest.raises(SpecError) as info:
         load_spec(path)
-    assert "YAML syntax error" in str(info.value) and info.value.line is not None
+    assert "YAML 语法错误" in str(info.value) and info.value.line is not None
 
 
 def test_not_a_mapping_and_empty_and_missing(tmp_path):
-    with pytest.raises(SpecError, match="YAML mapping"):
+    with pytest.raises(SpecError, match="YAML 映射"):
         parse_spec("- just\n- a list\n", "x.yaml")
-    with pytest.raises(SpecError, match="empty"):
+    with pytest.raises(SpecError, match="空的"):
         parse_spec("", "x.yaml")
-    with pytest.raises(SpecError, match="not found"):
+    with pytest.raises(SpecError, match="不存在"):
         load_spec(tmp_path / "nope.yaml")
-    with pytest.raises(SpecError, match="unknown spec"):
+    with pytest.raises(SpecError, match="没有名为“shanxi”的表样"):
         load_spec("shanxi")
 
 

@@ -8,9 +8,11 @@ be read or a usage error.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +23,7 @@ from rich.table import Table
 
 from . import __version__
 from ._atomic import write_text
-from .errors import SpecError, WorkbookError, XltargetsError
+from .errors import OutputError, SpecError, XltargetsError, os_error_zh
 from .findings import SEVERITY_ZH
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -39,8 +41,53 @@ PasswordOpt = Annotated[str | None, typer.Option(
 
 
 def _fail(exc: XltargetsError, code: int) -> None:
-    err.print(f"[bold red]错误：[/]{exc}", highlight=False, markup=True)
+    for e in getattr(exc, "all_errors", None) or [exc]:
+        err.print("[bold red]错误：[/]", end="", highlight=False, markup=True)
+        err.print(str(e), highlight=False, markup=False)
     raise typer.Exit(code)
+
+
+def _errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Every input or environment problem of a command as one Chinese line and exit 2.
+
+    The library raises :class:`XltargetsError` for what it foresaw; an ``OSError`` that escapes
+    (a full disk, a folder where a file was expected) is reported the same way, with its path.
+    A traceback is left only for a bug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except XltargetsError as exc:
+            _fail(exc, 2)
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else "（未知路径）"
+            _fail(OutputError(os_error_zh(exc), path=where), 2)
+
+    return wrapper
+
+
+def _output_file(path: Path) -> None:
+    """Refuse an output file path that cannot be a file, before any work is done."""
+    if path.is_dir():
+        raise OutputError("这是一个文件夹；请给出要写入的文件名（如 out.json）", path=path)
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"“{parent}”是一个文件，不是文件夹", path=path)
+
+
+def _write_output(path: Path, text: str) -> None:
+    _output_file(path)
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        raise OutputError.from_os(exc, path) from None
+
+
+def _output_dir(path: Path) -> None:
+    """Refuse an output folder that is an existing file (the library would fail half-way)."""
+    if path.exists() and not path.is_dir():
+        raise OutputError("已存在同名文件，不是文件夹；请指定一个输出文件夹", path=path)
 
 
 def _version(value: bool) -> None:
@@ -58,6 +105,7 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
 # --- specs -------------------------------------------------------------------------------------
 
 @specs_app.command("list")
+@_errors
 def specs_list() -> None:
     """List the built-in specs."""
     from .spec import builtin_ids, load_spec
@@ -67,18 +115,32 @@ def specs_list() -> None:
         out.print(f"{spec.id}\t{spec.version}\t{spec.name}", highlight=False)
 
 
+def _sheet_title(name: str, repeat: str) -> str:
+    """A sheet's name as a department sees it: ``项目{{ n }}`` → ``项目1、项目2 …（每个项目一张）``."""
+    from .generate.draw import render
+
+    def shown(n: int) -> str:
+        try:
+            return render(name, {"n": n, "year": "YYYY"})
+        except Exception:  # a template the loader accepted but that renders oddly: show it raw
+            return name
+
+    if repeat == "per_project":
+        return f"{shown(1)}、{shown(2)} …（每个项目一张，名称模板 {name}）"
+    return shown(1)
+
+
 @specs_app.command("show")
+@_errors
 def specs_show(spec: SpecArg) -> None:
     """Show a spec's sheets, fields and rules."""
     from .spec import load_spec, spec_hash
 
-    try:
-        s = load_spec(spec)
-    except XltargetsError as exc:
-        _fail(exc, 2)
+    s = load_spec(spec)
     out.print(f"[bold]{s.id}[/] {s.version} — {s.name}  (hash {spec_hash(s)})", highlight=False)
     for sheet in s.sheets:
-        out.print(f"\n[bold]{sheet.name}[/] ({sheet.id}, {sheet.repeat})", highlight=False)
+        out.print(f"\n[bold]{_sheet_title(sheet.name, sheet.repeat)}[/] ({sheet.id}, {sheet.repeat})",
+                  highlight=False)
         for f in sheet.fields:
             flags = ", ".join(x for x in ("required" if f.required else "",
                                           "prefill" if f.prefill else "") if x)
@@ -96,29 +158,30 @@ def specs_show(spec: SpecArg) -> None:
 
 
 @specs_app.command("check")
+@_errors
 def specs_check(file: Annotated[Path, typer.Argument(help="A spec YAML file.")]) -> None:
-    """Validate a spec file; every mistake is printed with its line."""
+    """Validate a spec file; every mistake is printed with its line. Exit 1: mistakes found."""
     from .spec import load_spec
 
+    if not file.is_file():
+        why = "文件不存在" if not file.exists() else "这是一个文件夹，不是表样文件"
+        raise SpecError(why, path=file)  # cannot check what cannot be read: exit 2
     try:
         s = load_spec(file)
     except SpecError as exc:
-        for e in getattr(exc, "all_errors", [exc]):
-            err.print(f"错误：{e}", highlight=False, markup=False)
-        raise typer.Exit(1) from None
-    except XltargetsError as exc:
-        _fail(exc, 2)
-    out.print(f"OK {s.id} {s.version}", highlight=False)
+        _fail(exc, 1)
+    out.print(f"表样正确：{s.id} {s.version}", highlight=False)
 
 
 @specs_app.command("schema")
+@_errors
 def specs_schema(output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
     """Print (or write) the JSON Schema of the spec format, for editors."""
     from .spec import json_schema
 
     text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
     if output:
-        write_text(output, text)
+        _write_output(output, text)
     else:
         sys.stdout.write(text)
 
@@ -126,6 +189,7 @@ def specs_schema(output: Annotated[Path | None, typer.Option("-o", "--output")] 
 # --- generate ----------------------------------------------------------------------------------
 
 @app.command()
+@_errors
 def generate(
     spec: SpecArg,
     year: Annotated[int, typer.Option(help="Budget year (预算年度).", min=2000, max=2100)],
@@ -142,19 +206,17 @@ def generate(
     if (roster is None) == (projects is None):
         err.print("错误：请指定 --roster（按名单生成）或 --projects N（空白模板）之一")
         raise typer.Exit(2)
-    try:
-        s = load_spec(spec)
-        if roster is not None:
-            manifest = generate_batch(
-                s, year, roster, out_dir, password=password, batch=batch,
-                progress=lambda items: track(items, description="生成模板", console=err,
-                                             disable=not err.is_terminal))
-            out.print(f"已生成 {len(manifest['workbooks'])} 个工作簿 → {out_dir}（清单 manifest.json）")
-        else:
-            path = generate_blank(s, year, projects or 0, out_dir, password=password, batch=batch)
-            out.print(f"已生成空白模板 → {path}")
-    except XltargetsError as exc:
-        _fail(exc, 2)
+    _output_dir(out_dir)
+    s = load_spec(spec)
+    if roster is not None:
+        manifest = generate_batch(
+            s, year, roster, out_dir, password=password, batch=batch,
+            progress=lambda items: track(items, description="生成模板", console=err,
+                                         disable=not err.is_terminal))
+        out.print(f"已生成 {len(manifest['workbooks'])} 个工作簿 → {out_dir}（清单 manifest.json）")
+    else:
+        path = generate_blank(s, year, projects or 0, out_dir, password=password, batch=batch)
+        out.print(f"已生成空白模板 → {path}")
 
 
 # --- read / check ------------------------------------------------------------------------------
@@ -166,21 +228,19 @@ def _read(workbook: Path, spec: str | None) -> Any:
 
 
 @app.command()
+@_errors
 def read(
     workbook: Annotated[Path, typer.Argument(help="A returned .xlsx workbook.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the JSON here.")] = None,
     spec: Annotated[str | None, typer.Option(help="Override the spec named by the stamp.")] = None,
 ) -> None:
     """Read a returned workbook into JSON. Exit 0: no errors, 1: errors found, 2: unreadable."""
-    try:
-        submission = _read(workbook, spec)
-    except WorkbookError as exc:
-        _fail(exc, 2)
-    except XltargetsError as exc:
-        _fail(exc, 2)
+    if output:
+        _output_file(output)  # before the work, not after it
+    submission = _read(workbook, spec)
     text = json.dumps(submission.to_json(), ensure_ascii=False, indent=2) + "\n"
     if output:
-        write_text(output, text)
+        _write_output(output, text)
         out.print(f"{workbook.name}: {_summary(submission)} → {output}", highlight=False)
     else:
         sys.stdout.write(text)
@@ -195,15 +255,13 @@ _STATUS_ZH = {"accepted": "通过", "accepted_with_warnings": "通过（有警�
 
 
 @app.command()
+@_errors
 def check(
     workbook: Annotated[Path, typer.Argument(help="A returned .xlsx workbook.")],
     spec: Annotated[str | None, typer.Option(help="Override the spec named by the stamp.")] = None,
 ) -> None:
     """Check a returned workbook and print its findings as a table."""
-    try:
-        submission = _read(workbook, spec)
-    except XltargetsError as exc:
-        _fail(exc, 2)
+    submission = _read(workbook, spec)
     table = Table(title=f"{workbook.name}：{_summary(submission)}", show_lines=False)
     for col in ("级别", "代码", "工作表", "单元格", "说明"):
         table.add_column(col, overflow="fold")
@@ -226,6 +284,7 @@ def check(
 # --- collect -----------------------------------------------------------------------------------
 
 @app.command("collect")
+@_errors
 def collect_cmd(
     inbox: Annotated[Path, typer.Argument(help="Folder of returned files (searched recursively).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
@@ -244,14 +303,12 @@ def collect_cmd(
     could not run at all (no inbox, a bad manifest or database address)."""
     from .collect import collect as run_collect
 
-    try:
-        result = run_collect(
-            inbox, out_dir, manifest=manifest, db_url=db, jobs=jobs, duplicates=duplicates,
-            feedback=feedback, password=password,
-            progress=lambda items: track(items, description="读取报送文件", console=err,
-                                         disable=not err.is_terminal))
-    except XltargetsError as exc:
-        _fail(exc, 2)
+    _output_dir(out_dir)
+    result = run_collect(
+        inbox, out_dir, manifest=manifest, db_url=db, jobs=jobs, duplicates=duplicates,
+        feedback=feedback, password=password,
+        progress=lambda items: track(items, description="读取报送文件", console=err,
+                                     disable=not err.is_terminal))
     out.print(f"{result.summary_zh()} → {out_dir}", highlight=False)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import CollectError
+from ..errors import CollectError, os_error_zh
 from ..generate import MANIFEST_FORMAT
 
 #: a manifest is a few KB per thousand departments; anything far larger is not one
@@ -58,8 +58,14 @@ def load_manifest(path: str | Path) -> Manifest:
         data: Any = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise CollectError(f"{path}: 下发清单文件不存在") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CollectError(f"{path}: 无法读取下发清单（{exc}）") from None
+    except IsADirectoryError:
+        raise CollectError(f"{path}: 这是一个文件夹；请给出下发清单文件 manifest.json") from None
+    except OSError as exc:
+        raise CollectError(f"{path}: 无法读取下发清单（{os_error_zh(exc)}）") from None
+    except UnicodeDecodeError:
+        raise CollectError(f"{path}: 下发清单不是 UTF-8 编码的 JSON 文件") from None
+    except json.JSONDecodeError as exc:
+        raise CollectError(f"{path}: 下发清单第{exc.lineno}行第{exc.colno}列 JSON 格式错误") from None
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
         raise CollectError(f"{path}: 不是下发清单（format 应为 {MANIFEST_FORMAT}）")
     try:
@@ -71,4 +77,4 @@ def load_manifest(path: str | Path) -> Manifest:
         return Manifest(str(spec["id"]), str(spec.get("version") or ""), str(spec.get("hash") or ""),
                         int(data["year"]), str(data.get("batch") or ""), workbooks, str(path))
     except (KeyError, TypeError, ValueError) as exc:
-        raise CollectError(f"{path}: 下发清单内容不完整（{exc}）") from None
+        raise CollectError(f"{path}: 下发清单内容不完整（缺少或无效：{exc}）") from None

@@ -13,12 +13,14 @@ from typing import Any
 
 from .. import __version__
 from .._atomic import write_bytes, write_text
+from ..errors import OutputError
 from ..layout import Layout, plan
 from ..spec.load import spec_hash
 from ..spec.model import Spec
 from ..stamp import Stamp
 from ..stamp import template_id as make_template_id
 from .draw import FIXED_CREATED, DrawOptions, draw_workbook, render
+from .precheck import check_roster
 from .roster import Department, read_roster
 
 MANIFEST_FORMAT = "xltargets.manifest/1"
@@ -69,6 +71,12 @@ def _prefill(spec: Spec, layout: Layout, dept: Department | None, year: int
                 values.setdefault(sheet.name, {})[cell.path] = value
                 locked.setdefault(sheet.name, set()).add(cell.path)
     return values, locked, context
+
+
+def _prefilled(spec: Spec, layout: Layout, dept: Department, year: int
+               ) -> tuple[dict[str, dict[tuple[str | int, ...], Any]], dict[str, set[tuple[str | int, ...]]]]:
+    values, locked, _ = _prefill(spec, layout, dept, year)
+    return values, locked
 
 
 def build_template(spec: Spec, year: int, *, department: Department | None = None,
@@ -132,14 +140,15 @@ def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Pat
                    ) -> dict[str, Any]:
     """One workbook per roster department, and the distribution manifest (manifest.json)."""
     departments = read_roster(roster, spec)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    # a prefilled value is locked: one that breaks a rule would get every return rejected
+    check_roster(spec, year, departments, roster, lambda n: plan(spec, n), _prefilled)
+    out = _out_dir(out_dir)
     entries = []
     iterable: Iterable[Department] = progress(departments) if progress else departments
     for dept in iterable:
         built = build_template(spec, year, department=dept, password=password, batch=batch)
         name = file_name(dept, year)
-        write_bytes(out / name, built.data)
+        _write(out / name, built.data)
         entries.append({
             "file": name,
             "unit_code": dept.unit_code,
@@ -155,17 +164,39 @@ def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Pat
         "batch": batch,
         "workbooks": entries,
     }
-    write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    try:
+        write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    except OSError as exc:
+        raise OutputError.from_os(exc, out / "manifest.json") from None
     return manifest
 
 
 def generate_blank(spec: Spec, year: int, projects: int, out_dir: str | Path, *,
                    password: str | None = None, batch: str = "") -> Path:
     built = build_template(spec, year, projects=projects, password=password, batch=batch)
-    out = Path(out_dir)
+    out = _out_dir(out_dir)
     path = out / f"{spec.id}_{year}_空白模板_{projects}个项目.xlsx"
-    write_bytes(path, built.data)
+    _write(path, built.data)
     return path
+
+
+def _out_dir(path: str | Path) -> Path:
+    """The output folder, created; an :class:`OutputError` in Chinese when it cannot be."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise OutputError("已存在同名文件，不是文件夹；请指定一个输出文件夹", path=out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError.from_os(exc, out, "无法建立输出文件夹") from None
+    return out
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        write_bytes(path, data)
+    except OSError as exc:
+        raise OutputError.from_os(exc, path) from None
 
 
 __all__ = ["Built", "Department", "build_template", "file_name", "generate_batch",

@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import RosterError
+from ..errors import RosterError, XltargetsError, os_error_zh
 from ..spec.model import FieldSpec, Kind, Spec
 from ..values import parse_code, parse_money, parse_text
 
@@ -42,6 +42,14 @@ class Department:
     region_code: str = ""
     projects: list[dict[str, Any]] = field(default_factory=list)
     row: int = 0
+    #: the roster row of each project (same order as ``projects``), for messages
+    project_rows: list[int] = field(default_factory=list)
+
+    def row_of(self, project: int | None) -> int:
+        """The roster row of project number ``project`` (1-based), or the department's row."""
+        if project is not None and 0 < project <= len(self.project_rows):
+            return self.project_rows[project - 1]
+        return self.row
 
 
 def project_fields(spec: Spec) -> dict[str, FieldSpec]:
@@ -102,6 +110,7 @@ def read_roster(path: str | Path, spec: Spec) -> list[Department]:
                                       path=path, row=number)
                 project_codes[pcode] = number
             dept.projects.append(project)
+            dept.project_rows.append(number)
     if not departments:
         raise RosterError("名单中没有单位", path=path)
     return list(departments.values())
@@ -143,14 +152,16 @@ def _project(record: dict[str, Any], pfields: dict[str, FieldSpec], path: Path,
 
 def _rows(path: Path) -> list[list[Any]]:
     try:
+        if path.is_dir():
+            raise RosterError("这是一个文件夹；请给出名单文件（CSV 或 .xlsx）", path=path)
         size = path.stat().st_size
+        if size > MAX_ROSTER_BYTES:
+            raise RosterError("名单文件过大", path=path)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return _xlsx_rows(path)
+        data = path.read_bytes()
     except OSError as exc:
-        raise RosterError(f"无法读取名单：{exc.strerror}", path=path) from None
-    if size > MAX_ROSTER_BYTES:
-        raise RosterError("名单文件过大", path=path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _xlsx_rows(path)
-    data = path.read_bytes()
+        raise RosterError(f"无法读取名单：{os_error_zh(exc)}", path=path) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -161,8 +172,8 @@ def _rows(path: Path) -> list[list[Any]]:
         raise RosterError("名单编码无法识别（请保存为 UTF-8 或 GBK 编码的 CSV）", path=path)
     try:
         return [row for row in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise RosterError(f"CSV 格式错误：{exc}", path=path) from None
+    except csv.Error:
+        raise RosterError("CSV 格式错误（引号不配对或含有空字符）", path=path) from None
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
@@ -170,11 +181,14 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
 
     from ..read._safety import open_package
 
-    with open_package(path):
-        pass  # the same size, zip and type limits as returned workbooks
+    try:
+        with open_package(path):
+            pass  # the same size, zip and type limits as returned workbooks
+    except XltargetsError as exc:
+        raise RosterError(f"无法读取名单工作簿：{getattr(exc, 'message', exc)}", path=path) from None
     try:
         wb = CalamineWorkbook.from_path(str(path))
         sheet = wb.get_sheet_by_index(0)
         return [list(r) for r in sheet.to_python(skip_empty_area=False)]
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise RosterError(f"无法读取名单工作簿：{exc}", path=path) from None
+    except Exception:  # calamine raises its own error types for broken files
+        raise RosterError("无法读取名单工作簿（文件损坏或不是 .xlsx）", path=path) from None

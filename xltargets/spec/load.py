@@ -8,6 +8,7 @@ mapped back to the YAML line it came from.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -20,7 +21,7 @@ import jinja2
 import yaml
 from pydantic import ValidationError
 
-from ..errors import SpecError
+from ..errors import SpecError, os_error_zh
 from .model import Kind, Spec
 
 Loc = tuple[str | int, ...]
@@ -39,7 +40,7 @@ def builtin_dir() -> Path:
     for candidate in (here / "_data" / "specs", here.parent / "specs"):
         if candidate.is_dir():
             return candidate
-    raise SpecError("built-in specs folder not found (broken installation)")
+    raise SpecError("找不到内置表样文件夹（安装不完整，请重新安装 xltargets）")
 
 
 def builtin_ids() -> list[str]:
@@ -61,14 +62,19 @@ def resolve(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
-            raise SpecError("spec file not found", path=path)
+            raise SpecError("表样文件不存在" if not path.exists() else "不是文件（是一个文件夹）",
+                            path=path)
         return path
     if re.fullmatch(r"[a-z][a-z0-9-]*", str(name_or_path)):
         for folder in spec_dirs():
             candidate = folder / f"{name_or_path}.yaml"
             if candidate.is_file():
                 return candidate
-    raise SpecError(f"unknown spec '{name_or_path}' (built-in: {', '.join(builtin_ids())})")
+    known = builtin_ids()
+    close = difflib.get_close_matches(str(name_or_path), known, n=1, cutoff=0.6)
+    hint = f"，是否想用“{close[0]}”？" if close else "。"
+    raise SpecError(f"没有名为“{name_or_path}”的表样{hint}内置表样：{'、'.join(known)}；"
+                    "也可以给出表样 YAML 文件的路径")
 
 
 def load_spec(name_or_path: str | Path) -> Spec:
@@ -82,7 +88,8 @@ def load_spec(name_or_path: str | Path) -> Spec:
             return hit
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read spec: {exc}", path=path) from None
+        why = os_error_zh(exc) if isinstance(exc, OSError) else "不是 UTF-8 编码的文本"
+        raise SpecError(f"无法读取表样文件：{why}", path=path) from None
     spec = _load_text(text, str(path))
     _by_file[key] = spec
     return spec
@@ -99,7 +106,7 @@ def _load_text(text: str, source: str) -> Spec:
 def parse_spec(text: str, source: str = "<spec>") -> Spec:
     data, lines = _yaml_with_lines(text, source)
     if not isinstance(data, dict):
-        raise SpecError("a spec is a YAML mapping (id, version, sheets …)", path=source, line=1)
+        raise SpecError("表样应为 YAML 映射（id、version、sheets 等键）", path=source, line=1)
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
@@ -157,14 +164,14 @@ def _yaml_with_lines(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"YAML syntax error: {problem}", path=source, line=line) from None
+        raise SpecError(f"YAML 语法错误：{_yaml_problem_zh(problem)}", path=source, line=line) from None
     if node is None:
-        raise SpecError("the spec file is empty", path=source)
+        raise SpecError("表样文件是空的", path=source)
     lines: dict[Loc, int] = {}
     try:
         return _construct(node, (), lines), lines
     except yaml.YAMLError as exc:
-        raise SpecError(f"YAML error: {exc}", path=source) from None
+        raise SpecError(f"YAML 错误：{exc}", path=source) from None
 
 
 def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
@@ -222,17 +229,67 @@ def _loc_text(loc: Loc) -> str:
 
 
 def _message(err: dict[str, Any]) -> str:
-    kind = err.get("type")
+    """Pydantic's error in Chinese, for the error types a spec author meets."""
+    kind = str(err.get("type"))
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    shown = got if isinstance(got, str | int | float | bool) else type(got).__name__
     if kind == "enum":
-        expected = err.get("ctx", {}).get("expected", "")
-        return f"unknown value {err.get('input')!r}; expected {expected}"
+        return f"未知的取值“{got}”，应为：{str(ctx.get('expected', '')).replace(' or ', ', ')}"
+    if kind == "literal_error":
+        return f"取值“{shown}”不正确，应为：{ctx.get('expected', '')}"
     if kind == "extra_forbidden":
-        return "unknown key (misspelt?)"
+        return "未知的键（是否拼写错误？）"
     if kind == "missing":
-        return "required key is missing"
+        return "缺少必需的键"
     if kind == "union_tag_invalid":
-        return f"unknown rule type {err.get('ctx', {}).get('tag')!r}; expected {err.get('ctx', {}).get('expected_tags')}"
-    return str(err.get("msg"))
+        return f"未知的规则类型“{ctx.get('tag')}”，应为：{ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return f"缺少“{ctx.get('discriminator', 'type')}”键"
+    if kind == "string_pattern_mismatch":
+        return f"“{shown}”格式不正确（应匹配 {ctx.get('pattern')}）"
+    if kind in _TYPE_ZH:
+        return f"应为{_TYPE_ZH[kind]}，实际为“{shown}”"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        op = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤",
+              "less_than": "<"}[kind]
+        limit = next(iter(ctx.values()), "")
+        return f"取值“{shown}”应{op}{limit}"
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        return f"长度不符合要求（{ctx}）"
+    if kind == "value_error":
+        return f"取值不正确：{ctx.get('error', err.get('msg'))}"
+    return f"取值不正确（{kind}）"
+
+
+#: pydantic's type errors: what the key should have held
+_TYPE_ZH = {
+    "string_type": "文本", "int_type": "整数", "int_parsing": "整数", "int_from_float": "整数",
+    "float_type": "数字", "float_parsing": "数字", "decimal_type": "数字",
+    "decimal_parsing": "数字", "bool_type": "true 或 false", "bool_parsing": "true 或 false",
+    "list_type": "列表（- 开头的各行，或 [a, b]）", "dict_type": "映射（键: 值）",
+    "model_type": "映射（键: 值）", "model_attributes_type": "映射（键: 值）",
+}
+
+#: PyYAML's few problem sentences, in Chinese (anything else is shown as PyYAML says it)
+_YAML_ZH = {
+    "mapping values are not allowed here": "此处不能出现“键: 值”（缩进或冒号有误？）",
+    "could not find expected ':'": "缺少“:”",
+    "found character '\\t' that cannot start any token": "含有制表符（YAML 只能用空格缩进）",
+    "expected <block end>, but found '<block sequence start>'": "缩进不一致",
+    "did not find expected key": "缩进有误或缺少键",
+    "found unexpected end of stream": "文件意外结束（引号或括号未闭合？）",
+    "found undefined alias": "使用了未定义的别名",
+    "did not find expected ',' or ']'": "缺少“,”或“]”",
+    "did not find expected ',' or '}'": "缺少“,”或“}”",
+}
+
+
+def _yaml_problem_zh(problem: str) -> str:
+    for english, chinese in _YAML_ZH.items():
+        if problem.startswith(english):
+            return chinese
+    return problem
 
 
 # --- semantic checks --------------------------------------------------------------------------
@@ -248,96 +305,96 @@ def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
     lists = set(spec.lists) | {"taxonomy.level1", "taxonomy.level2"}
     level1s = [n.level1 for n in spec.taxonomy]
     if len(set(level1s)) != len(level1s):
-        out.append((("taxonomy",), "a 一级指标 appears twice"))
+        out.append((("taxonomy",), "有一级指标重复出现"))
     for i, node in enumerate(spec.taxonomy):
         if not node.level2:
-            out.append((("taxonomy", i, "level2"), "a 一级指标 needs at least one 二级指标"))
+            out.append((("taxonomy", i, "level2"), "一级指标至少需要一个二级指标"))
     sheet_ids = [s.id for s in spec.sheets]
     if len(set(sheet_ids)) != len(sheet_ids):
-        out.append((("sheets",), "two sheets share an id"))
+        out.append((("sheets",), "有两个工作表的 id 相同"))
     if sum(1 for s in spec.sheets if s.repeat == "per_project") > 1:
-        out.append((("sheets",), "at most one sheet may repeat per project"))
+        out.append((("sheets",), "最多只能有一个工作表按项目重复（repeat: per_project）"))
     names_seen: set[str] = set()
     for si, sheet in enumerate(spec.sheets):
         at: Loc = ("sheets", si)
         try:
             name = _JINJA.from_string(sheet.name).render(**_SAMPLE)
         except jinja2.TemplateError as exc:
-            out.append(((*at, "name"), f"bad template: {exc}"))
+            out.append(((*at, "name"), f"名称模板有误：{exc}"))
             name = sheet.name
         if len(name) > SHEET_NAME_MAX:
-            out.append(((*at, "name"), f"sheet name '{name}' is longer than {SHEET_NAME_MAX} characters"))
+            out.append(((*at, "name"), f"工作表名“{name}”超过{SHEET_NAME_MAX}个字符（Excel 的限制）"))
         if SHEET_NAME_FORBIDDEN & set(name):
-            out.append(((*at, "name"), f"sheet name '{name}' contains one of []:*?/\\"))
+            out.append(((*at, "name"), f"工作表名“{name}”含有 Excel 不允许的字符 []:*?/\\"))
         if sheet.repeat == "per_project" and "{{" not in sheet.name:
-            out.append(((*at, "name"), "a repeated sheet's name must contain {{ n }}"))
+            out.append(((*at, "name"), "按项目重复的工作表名必须含有 {{ n }}（项目序号）"))
         if name in names_seen:
-            out.append(((*at, "name"), f"sheet name '{name}' is used twice"))
+            out.append(((*at, "name"), f"工作表名“{name}”重复"))
         names_seen.add(name)
         fields = {f.id: (fi, f) for fi, f in enumerate(sheet.fields)}
         tables = {t.id: (ti, t) for ti, t in enumerate(sheet.tables)}
         if len(fields) != len(sheet.fields):
-            out.append(((*at, "fields"), "two fields share an id"))
+            out.append(((*at, "fields"), "有两个字段的 id 相同"))
         for fi, f in enumerate(sheet.fields):
             out.extend(_field_errors((*at, "fields", fi), f, lists))
         for ti, t in enumerate(sheet.tables):
             tat = (*at, "tables", ti)
             if t.id in fields:
-                out.append(((*tat, "id"), f"table id '{t.id}' is also a field id"))
+                out.append(((*tat, "id"), f"表格 id“{t.id}”与某个字段 id 相同"))
             col_ids = [c.id for c in t.columns]
             if len(set(col_ids)) != len(col_ids):
-                out.append(((*tat, "columns"), "two columns share an id"))
+                out.append(((*tat, "columns"), "有两列的 id 相同"))
             for need in (t.level1, t.level2):
                 if need is not None and need not in col_ids:
-                    out.append(((*tat,), f"table needs a '{need}' column (the taxonomy level)"))
+                    out.append(((*tat,), f"表格缺少“{need}”列（指标体系的层级）"))
             if t.style == "skeleton" and (t.level1 is None or t.level2 is None):
-                out.append(((*tat, "style"), "a skeleton table needs its level1 and level2 columns "
-                                             "(roles.indicators or the table's level1/level2)"))
+                out.append(((*tat, "style"), "skeleton 表格需要 level1 和 level2 列"
+                                             "（在 roles.indicators 或表格的 level1/level2 中指定）"))
             for ci, c in enumerate(t.columns):
                 cat = (*tat, "columns", ci)
                 for key in ("list", "suggest"):
                     ref = getattr(c, key)
                     if ref is not None and ref not in lists:
-                        out.append(((*cat, key), f"unknown list '{ref}' (known: {', '.join(sorted(lists))})"))
+                        out.append(((*cat, key), f"未知的列表“{ref}”（可用：{'、'.join(sorted(lists))}）"))
                 if c.depends_on is not None and c.depends_on not in col_ids:
-                    out.append(((*cat, "depends_on"), f"unknown column '{c.depends_on}'"))
+                    out.append(((*cat, "depends_on"), f"未知的列“{c.depends_on}”"))
                 if c.help and len(c.help) > PROMPT_MAX:
-                    out.append(((*cat, "help"), f"input prompt longer than {PROMPT_MAX} characters"))
+                    out.append(((*cat, "help"), f"输入提示超过{PROMPT_MAX}个字符（Excel 的限制）"))
                 if c.span < 1:
-                    out.append(((*cat, "span"), "span must be at least 1"))
+                    out.append(((*cat, "span"), "span 至少为 1"))
             for cat_name in t.category_rows:
                 if not any(cat_name in n.level2 for n in spec.taxonomy):
-                    out.append(((*tat, "category_rows"), f"'{cat_name}' is not a 二级指标 of the taxonomy"))
+                    out.append(((*tat, "category_rows"), f"“{cat_name}”不是指标体系中的二级指标"))
             if t.style == "free" and t.rows < 1:
-                out.append(((*tat, "rows"), "a free table needs at least one row"))
+                out.append(((*tat, "rows"), "free 表格至少需要一行"))
         out.extend(_grid_errors(at, sheet, fields, tables, spec))
     out.extend(_role_errors(spec))
     rule_ids = [r.id for r in spec.rules]
     if len(set(rule_ids)) != len(rule_ids):
-        out.append((("rules",), "two rules share an id"))
+        out.append((("rules",), "有两条规则的 id 相同"))
     for ri, rule in enumerate(spec.rules):
         rat: Loc = ("rules", ri)
         sheet_refs = [getattr(rule, k) for k in ("sheet", "total_sheet") if hasattr(rule, k)]
         for ref in sheet_refs:
             if ref not in sheet_ids:
-                out.append(((*rat,), f"unknown sheet '{ref}'"))
+                out.append(((*rat,), f"未知的工作表“{ref}”"))
         if sheet_refs and sheet_refs[0] in sheet_ids:
             sheet = spec.sheet(sheet_refs[0])
             known = {f.id for f in sheet.fields}
             for ref in rule.fields():
                 if ref not in known:
-                    out.append(((*rat,), f"unknown field '{ref}' on sheet '{sheet.id}'"))
+                    out.append(((*rat,), f"工作表“{sheet.id}”上没有字段“{ref}”"))
             table = getattr(rule, "table", None)
             tables_here = {t.id: t for t in sheet.tables}
             if table is not None and table not in tables_here:
-                out.append(((*rat, "table"), f"unknown table '{table}' on sheet '{sheet.id}'"))
+                out.append(((*rat, "table"), f"工作表“{sheet.id}”上没有表格“{table}”"))
             elif table is not None and (tables_here[table].level1 is None
                                         or tables_here[table].level2 is None):
-                out.append(((*rat, "table"), f"table '{table}' has no level1/level2 columns "
-                                             "(declare them in roles.indicators)"))
+                out.append(((*rat, "table"), f"表格“{table}”没有 level1/level2 列"
+                                             "（请在 roles.indicators 中指定）"))
         for name in getattr(rule, "level1", []) or []:
             if isinstance(name, str) and name not in level1s:
-                out.append(((*rat, "level1"), f"'{name}' is not a 一级指标 of the taxonomy"))
+                out.append(((*rat, "level1"), f"“{name}”不是指标体系中的一级指标"))
     return out
 
 
@@ -351,46 +408,46 @@ def _role_errors(spec: Spec) -> list[tuple[Loc, str]]:
     for key in ("unit_code", "unit_name"):
         ref = getattr(roles, key)
         if ref is not None and ref not in all_fields:
-            out.append((("roles", key), f"unknown field '{ref}'"))
+            out.append((("roles", key), f"未知的字段“{ref}”"))
     for key in ("project_code", "project_name"):
         ref = getattr(roles, key)
         if ref is not None and ref not in project_fields:
-            out.append((("roles", key), f"'{ref}' is not a field of the project sheet"))
+            out.append((("roles", key), f"“{ref}”不是项目工作表上的字段"))
     for i, ref in enumerate(roles.amounts):
         f = project_fields.get(ref)
         if f is None or f.kind != Kind.money:
-            out.append((("roles", "amounts", i), f"'{ref}' is not a money field of the project sheet"))
+            out.append((("roles", "amounts", i), f"“{ref}”不是项目工作表上的金额（money）字段"))
     ind = roles.indicators
     if ind is not None:
         tables = [t for s in spec.sheets for t in s.tables if t.id == ind.table]
         if not tables:
-            out.append((("roles", "indicators", "table"), f"unknown table '{ind.table}'"))
+            out.append((("roles", "indicators", "table"), f"未知的表格“{ind.table}”"))
         for t in tables:
             cols = {c.id for c in t.columns}
             for key in ("level1", "level2", "level3", "value"):
                 ref = getattr(ind, key)
                 if ref is not None and ref not in cols:
-                    out.append((("roles", "indicators", key), f"table '{t.id}' has no column '{ref}'"))
+                    out.append((("roles", "indicators", key), f"表格“{t.id}”没有“{ref}”列"))
             if (t.level1, t.level2) != (ind.level1, ind.level2):
-                out.append((("roles", "indicators"), f"table '{t.id}' declares other level columns"))
+                out.append((("roles", "indicators"), f"表格“{t.id}”声明的层级列与 roles.indicators 不一致"))
     return out
 
 
 def _field_errors(at: Loc, f: Any, lists: set[str]) -> list[tuple[Loc, str]]:
     out: list[tuple[Loc, str]] = []
     if f.help and len(f.help) > PROMPT_MAX:
-        out.append(((*at, "help"), f"input prompt longer than {PROMPT_MAX} characters"))
+        out.append(((*at, "help"), f"输入提示超过{PROMPT_MAX}个字符（Excel 的限制）"))
     if f.kind == Kind.choice and (f.list is None or f.list not in lists):
-        out.append(((*at, "list"), "a choice field needs a known list"))
+        out.append(((*at, "list"), "choice 字段需要指定一个已定义的列表（list）"))
     if f.kind == Kind.text_list and not f.rows:
-        out.append(((*at, "rows"), "a text_list field needs rows"))
+        out.append(((*at, "rows"), "text_list 字段需要 rows（行数）"))
     if f.pattern is not None:
         try:
             re.compile(f.pattern)
         except re.error as exc:
-            out.append(((*at, "pattern"), f"bad regular expression: {exc}"))
+            out.append(((*at, "pattern"), f"正则表达式有误：{exc}"))
     if len(f.label) > TITLE_MAX:
-        out.append(((*at, "label"), f"label longer than {TITLE_MAX} characters (Excel prompt titles)"))
+        out.append(((*at, "label"), f"标签超过{TITLE_MAX}个字符（Excel 输入提示标题的限制）"))
     return out
 
 
@@ -406,7 +463,7 @@ def _grid_errors(at: Loc, sheet: Any, fields: dict[str, Any], tables: dict[str, 
         rat = (*at, "rows", ri)
         kinds = [k for k in ("cells", "table", "list") if getattr(row, k) is not None]
         if len(kinds) != 1:
-            out.append((rat, "a row has exactly one of cells, table or list"))
+            out.append((rat, "每行只能有 cells、table、list 中的一个"))
             row_no += 1
             continue
         if row.cells is not None:
@@ -418,17 +475,17 @@ def _grid_errors(at: Loc, sheet: Any, fields: dict[str, Any], tables: dict[str, 
                     col += 1
                 roles = [k for k in ("text", "field", "check") if getattr(cell, k) is not None]
                 if len(roles) != 1:
-                    out.append((cat, "a cell has exactly one of text, field or check"))
+                    out.append((cat, "每个单元格只能有 text、field、check 中的一个"))
                 if cell.span < 1 or cell.rowspan < 1:
-                    out.append((cat, "span and rowspan must be at least 1"))
+                    out.append((cat, "span 和 rowspan 至少为 1"))
                 if col + cell.span > width:
-                    out.append((cat, f"cell runs past the sheet's {width} columns"))
+                    out.append((cat, f"单元格超出了工作表的{width}列"))
                 if cell.field is not None:
                     if cell.field not in fields:
-                        out.append(((*cat, "field"), f"unknown field '{cell.field}'"))
+                        out.append(((*cat, "field"), f"未知的字段“{cell.field}”"))
                     placed[cell.field] = placed.get(cell.field, 0) + 1
                 if cell.check is not None and cell.check not in rule_ids:
-                    out.append(((*cat, "check"), f"unknown rule '{cell.check}'"))
+                    out.append(((*cat, "check"), f"未知的规则“{cell.check}”"))
                 for dr in range(1, cell.rowspan):
                     covered.setdefault(row_no + dr, set()).update(range(col, col + cell.span))
                 col += cell.span
@@ -436,12 +493,12 @@ def _grid_errors(at: Loc, sheet: Any, fields: dict[str, Any], tables: dict[str, 
         else:
             ref = row.table if row.table is not None else row.list
             if row.table is not None and ref not in tables:
-                out.append(((*rat, "table"), f"unknown table '{ref}'"))
+                out.append(((*rat, "table"), f"未知的表格“{ref}”"))
                 row_no += 1
                 continue
             if row.list is not None:
                 if ref not in fields or fields[ref][1].kind != Kind.text_list:
-                    out.append(((*rat, "list"), f"'{ref}' is not a text_list field"))
+                    out.append(((*rat, "list"), f"“{ref}”不是 text_list 字段"))
                     row_no += 1
                     continue
                 placed[ref] = placed.get(ref, 0) + 1
@@ -449,11 +506,11 @@ def _grid_errors(at: Loc, sheet: Any, fields: dict[str, Any], tables: dict[str, 
                 t = tables[ref][1]
                 need = sum(c.span for c in t.columns) + (row.side_span if row.side_label else 0)
                 if need > width:
-                    out.append((rat, f"table '{ref}' needs {need} columns, the sheet has {width}"))
+                    out.append((rat, f"表格“{ref}”需要{need}列，工作表只有{width}列"))
             row_no += 1  # blocks are checked as one row here: the planner expands them
     for fid in fields:
         if placed.get(fid, 0) == 0:
-            out.append(((*at, "fields", fields[fid][0]), f"field '{fid}' is not placed in rows"))
+            out.append(((*at, "fields", fields[fid][0]), f"字段“{fid}”没有放在 rows 中"))
         elif placed[fid] > 1:
-            out.append(((*at, "fields", fields[fid][0]), f"field '{fid}' is placed twice"))
+            out.append(((*at, "fields", fields[fid][0]), f"字段“{fid}”在 rows 中出现了两次"))
     return out
