@@ -40,8 +40,11 @@ def test_specs_check_reports_every_error_with_line(tmp_path):
     assert r.exit_code == 1
     lines = [line for line in r.output.splitlines() if line.startswith("错误：")]
     assert len(lines) == 2, r.output
-    assert lines[0].startswith(f"错误：{bad}:30 sheets[0].fields[2].kind: 未知的取值“mony”")
-    assert lines[1].startswith(f"错误：{bad}:181 rules[2]: 未知的规则类型“cross_sheet_summ”")
+    def line_of(needle: str) -> int:
+        return next(i for i, t in enumerate(text.splitlines(), start=1) if needle in t)
+
+    assert lines[0].startswith(f"错误：{bad}:{line_of('kind: mony')} sheets[0].fields[2].kind: 未知的取值“mony”")
+    assert lines[1].startswith(f"错误：{bad}:{line_of('cross_sheet_summ')} rules[2]: 未知的规则类型“cross_sheet_summ”")
     assert "Traceback" not in r.output and "unknown" not in r.output
     assert invoke("specs", "check", str(ROOT / "specs" / "hunan.yaml")).exit_code == 0
 
