@@ -32,7 +32,7 @@ def _line_of(text: str, needle: str) -> int:
 
 
 def test_builtin_specs_load():
-    assert builtin_ids() == ["hebei-county", "hunan"]
+    assert builtin_ids() == ["hebei-county", "hunan", "shanghai-district"]
     for spec_id in builtin_ids():
         spec = load_spec(spec_id)
         assert spec.id == spec_id

@@ -50,7 +50,7 @@ def test_public_api_is_pinned() -> None:
         "incomplete_date", "invalid_date", "bad_phone", "not_a_code", "code_mangled",
     }
     assert set(NOTE_CODES) == {
-        "too_long", "unit_yuan", "precision", "negative", "out_of_range", "zero_padded",
+        "too_long", "unit_yuan", "unit_wan", "precision", "negative", "out_of_range", "zero_padded",
         "wrong_length", "fractional", "spaces_removed", "time_ignored", "date_cell",
     }
 

@@ -7,6 +7,7 @@ and cell. The views below are the small API rules use (see :mod:`xltargets.rules
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -70,11 +71,11 @@ def parse_kind(cell: Input, raw: Any, *, fraction: bool = False) -> Parsed:
         return _BLANK  # most cells of a form are empty: skip the parsers
     kind = cell.kind
     if kind == Kind.money:
-        parsed = parse_money(raw)
+        parsed = parse_money(raw, cell.money_unit)
         value = parsed.value
         if isinstance(value, Decimal) and value.is_finite() and abs(value) < _MONEY_MAX \
                 and value == value.quantize(_CENT):
-            # 万元 with two decimals, as printed on the form, whatever the cell stored (50.0 -> 50.00)
+            # two decimals, as printed on the form, whatever the cell stored (50.0 -> 50.00)
             return replace(parsed, value=value.quantize(_CENT))
         return parsed
     if kind == Kind.percent:
@@ -158,6 +159,19 @@ class SheetView:
             return None
         value = cell.parsed.value
         return value if isinstance(value, Decimal) else (Decimal(value) if isinstance(value, int) else None)
+
+    def date(self, field_id: str) -> dt.date | None:
+        """A date field's value (None when blank or unreadable)."""
+        cell = self._cell(field_id)
+        if cell is None or cell.parsed.problem:
+            return None
+        value = cell.parsed.value
+        return value if isinstance(value, dt.date) else None
+
+    def money_unit(self, field_id: str) -> str:
+        """万元 or 元: the unit the spec gives this money field."""
+        cell = self._cell(field_id)
+        return cell.input.money_unit if cell is not None else self._form.spec.money_unit
 
     def invalid(self, field_id: str) -> bool:
         """The cell holds something that could not be parsed (already reported by kind)."""

@@ -13,6 +13,7 @@ apart. The reader is the authority: Excel validation is advice that pasting bypa
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .findings import Severity
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from .findings import Finding
     from .form import FormView
@@ -47,18 +48,30 @@ class CheckFormula:
     formula: str
 
 
+#: stands for the form's year in a rule's Excel face: the layout is planned once for every year,
+#: the drawer puts the year in (checks and validations)
+YEAR = "{{ year }}"
+#: the key of the form's year in the values given to :meth:`_Rule.check_text`
+YEAR_KEY = "__year__"
+
+
 class ExcelSheet:
     """What a rule may ask of the layout while it is being planned (one sheet)."""
 
-    def __init__(self, sheet_id: str, refs: dict[str, str]) -> None:
+    def __init__(self, sheet_id: str, refs: dict[str, str],
+                 labels: dict[str, str] | None = None) -> None:
         self.sheet_id = sheet_id
         self._refs = refs
+        self._labels = labels or {}
 
     def has(self, field: str) -> bool:
         return field in self._refs
 
     def ref(self, field: str) -> str:
         return self._refs[field]
+
+    def label(self, field: str) -> str:
+        return self._labels.get(field, field)
 
 
 def _diff(got: Decimal, total: Decimal) -> str:
@@ -82,8 +95,10 @@ class _Rule(BaseModel):
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         return iter(())
 
-    def check_text(self, values: dict[str, Decimal | None]) -> str:
-        """What the live check cell shows for these values: its cached result.
+    def check_text(self, values: dict[str, Decimal | None],
+                   labels: Mapping[str, str] | None = None) -> str:
+        """What the live check cell shows for these values: its cached result (``labels``: the
+        fields' labels, for the words a check cell shows).
 
         LibreOffice does not recalculate an XlsxWriter file on load, so a check cell shows its
         cached value until a cell it depends on is edited: write the right one."""
@@ -117,7 +132,8 @@ class SumEquals(_Rule):
         )
         return [CheckFormula(self.id, formula)]
 
-    def check_text(self, values: dict[str, Decimal | None]) -> str:
+    def check_text(self, values: dict[str, Decimal | None],
+                   labels: Mapping[str, str] | None = None) -> str:
         cells = [values.get(f) for f in (self.total, *self.terms)]
         if all(v is None for v in cells):
             return ""
@@ -179,7 +195,8 @@ class CumulativePercent(_Rule):
     def _final_text(self) -> str:
         return f"最后一期应为{self.final:f}%"
 
-    def check_text(self, values: dict[str, Decimal | None]) -> str:
+    def check_text(self, values: dict[str, Decimal | None],
+                   labels: Mapping[str, str] | None = None) -> str:
         plan = [values.get(f) for f in self.fields_]
         if all(v is None for v in plan):
             return ""
@@ -420,7 +437,224 @@ class CrossSheetSum(_Rule):
                 field=self.total, value=total, extra={"sum": got, "total": total, "rule": self.id})
 
 
+# --- rules for forms with dates, two money columns and figures in 元 (docs/specs.md) -----------
+
+_OPS: dict[str, tuple[str, str]] = {
+    # op -> (Excel operator, Chinese words for "should be …")
+    "<=": ("<=", "不应大于"), "<": ("<", "应小于"), ">=": (">=", "不应小于"), ">": (">", "应大于"),
+    "=": ("=", "应等于"),
+}
+
+
+def _holds(left: Decimal, op: str, right: Decimal) -> bool:
+    return {"<=": left <= right, "<": left < right, ">=": left >= right, ">": left > right,
+            "=": left == right}[op]
+
+
+def _excel_text(text: str) -> str:
+    return text.replace('"', '""')
+
+
+class Compare(_Rule):
+    """``left op right`` between two amounts of a sheet (``year_funds <= total_funds``)."""
+
+    type: Literal["compare"]
+    sheet: str
+    left: str
+    op: Literal["<=", "<", ">=", ">", "="] = "<="
+    right: str
+    code: str = "compare_failed"
+
+    def fields(self) -> list[str]:
+        return [self.left, self.right]
+
+    def _words(self, left: str, right: str) -> str:
+        return f"{left}{_OPS[self.op][1]}{right}"
+
+    def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
+        if sheet.sheet_id != self.sheet:
+            return []
+        left, right = sheet.ref(self.left), sheet.ref(self.right)
+        op = _OPS[self.op][0]
+        words = _excel_text(self._words(sheet.label(self.left), sheet.label(self.right)))
+        return [
+            CellCondition(self.left, f"OR(ISBLANK({right}),{left}{op}{right})", words, self.severity),
+            CheckFormula(self.id, f'IF(COUNT({left},{right})<2,"",'
+                                  f'IF({left}{op}{right},"正常","{words}"))'),
+        ]
+
+    def check_text(self, values: dict[str, Decimal | None],
+                   labels: Mapping[str, str] | None = None) -> str:
+        left, right = values.get(self.left), values.get(self.right)
+        if left is None or right is None:
+            return ""
+        names = labels or {}
+        return "正常" if _holds(left, self.op, right) else self._words(
+            names.get(self.left, self.left), names.get(self.right, self.right))
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        for view in form.sheets(self.sheet):
+            if view.invalid(self.left) or view.invalid(self.right):
+                continue
+            left, right = view.number(self.left), view.number(self.right)
+            if left is None or right is None or _holds(left, self.op, right):
+                continue
+            yield view.finding(
+                self.severity, self.code,
+                f"{view.label(self.left)}({left:f}){_OPS[self.op][1]}{view.label(self.right)}({right:f})，请核对",
+                field=self.left, value=left, extra={"rule": self.id, "right": right})
+
+
+def _serial(day: dt.date) -> Decimal:
+    """A date as Excel's serial number (what a check formula compares)."""
+    return Decimal((day - dt.date(1899, 12, 30)).days)
+
+
+class DateOrder(_Rule):
+    """A period's end is not before its start (计划完成日期 ≥ 计划开始日期)."""
+
+    type: Literal["date_order"]
+    sheet: str
+    start: str
+    end: str
+    code: str = "date_order"
+
+    def fields(self) -> list[str]:
+        return [self.start, self.end]
+
+    def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
+        if sheet.sheet_id != self.sheet:
+            return []
+        start, end = sheet.ref(self.start), sheet.ref(self.end)
+        words = _excel_text(f"{sheet.label(self.end)}不能早于{sheet.label(self.start)}")
+        return [
+            CellCondition(self.end, f"OR(ISBLANK({start}),{end}>={start})", words, self.severity),
+            CheckFormula(self.id, f'IF(COUNT({start},{end})<2,"",IF({end}>={start},"正常","{words}"))'),
+        ]
+
+    def check_text(self, values: dict[str, Decimal | None],
+                   labels: Mapping[str, str] | None = None) -> str:
+        start, end = values.get(self.start), values.get(self.end)
+        if start is None or end is None:
+            return ""
+        names = labels or {}
+        return "正常" if end >= start else \
+            f"{names.get(self.end, self.end)}不能早于{names.get(self.start, self.start)}"
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        for view in form.sheets(self.sheet):
+            start, end = view.date(self.start), view.date(self.end)
+            if start is None or end is None or end >= start:
+                continue
+            yield view.finding(
+                self.severity, self.code,
+                f"{view.label(self.end)}（{end.isoformat()}）早于{view.label(self.start)}（{start.isoformat()}）",
+                field=self.end, value=end.isoformat(), extra={"rule": self.id})
+
+
+class YearInPeriod(_Rule):
+    """The form's budget year lies within the project's period (start year ≤ year ≤ end year)."""
+
+    type: Literal["year_in_period"]
+    sheet: str
+    start: str
+    end: str
+    code: str = "year_outside_period"
+
+    def fields(self) -> list[str]:
+        return [self.start, self.end]
+
+    def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
+        if sheet.sheet_id != self.sheet:
+            return []
+        start, end = sheet.ref(self.start), sheet.ref(self.end)
+        words = f"{YEAR}年度不在项目实施期内"
+        return [
+            CellCondition(self.start, f"YEAR({start})<={YEAR}",
+                          _excel_text(f"{sheet.label(self.start)}应不晚于预算年度{YEAR}年"), self.severity),
+            CellCondition(self.end, f"YEAR({end})>={YEAR}",
+                          _excel_text(f"{sheet.label(self.end)}应不早于预算年度{YEAR}年"), self.severity),
+            # an inverted period is date_order's to report: this cell stays empty then
+            CheckFormula(self.id, f'IF(OR(COUNT({start},{end})<2,{end}<{start}),"",'
+                                  f'IF(AND(YEAR({start})<={YEAR},YEAR({end})>={YEAR}),"正常","{words}"))'),
+        ]
+
+    def check_text(self, values: dict[str, Decimal | None],
+                   labels: Mapping[str, str] | None = None) -> str:
+        start, end, year = values.get(self.start), values.get(self.end), values.get(YEAR_KEY)
+        if start is None or end is None or year is None or end < start:
+            return ""
+        first = dt.date(1899, 12, 30) + dt.timedelta(days=int(start))
+        last = dt.date(1899, 12, 30) + dt.timedelta(days=int(end))
+        return "正常" if first.year <= year <= last.year else f"{year}年度不在项目实施期内"
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        if not form.year:
+            return
+        for view in form.sheets(self.sheet):
+            start, end = view.date(self.start), view.date(self.end)
+            if start is None or end is None or end < start:
+                continue  # an inverted period is date_order's finding
+            if start.year <= form.year <= end.year:
+                continue
+            field = self.start if form.year < start.year else self.end
+            yield view.finding(
+                self.severity, self.code,
+                f"预算年度{form.year}年不在项目实施期（{start.isoformat()}至{end.isoformat()}）内",
+                field=field, value=(start if field == self.start else end).isoformat(),
+                extra={"rule": self.id})
+
+
+class MoneyScale(_Rule):
+    """A figure far below the sheet's other amounts: 万元 typed into a 元 cell (22614.51 where the
+    others are in the millions). List the fields expected to be of one order of magnitude."""
+
+    type: Literal["money_scale"]
+    sheet: str
+    fields_: list[str] = Field(alias="fields")
+    #: a figure is suspect when it times ``factor`` is still below the largest of the fields
+    factor: Decimal = Decimal(1000)
+    severity: Severity = Severity.warning
+    code: str = "money_scale_suspect"
+
+    def fields(self) -> list[str]:
+        return list(self.fields_)
+
+    def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
+        if sheet.sheet_id != self.sheet:
+            return []
+        refs = [sheet.ref(f) for f in self.fields_]
+        every = ",".join(refs)
+        suspect = ",".join(f"AND(N({r})>0,N({r})*{self.factor:f}<MAX({every}))" for r in refs)
+        return [CheckFormula(self.id, f'IF(COUNT({every})=0,"",IF(OR({suspect}),'
+                                      f'"有金额似按万元填写，请核对","正常"))')]
+
+    def _suspects(self, values: dict[str, Decimal | None]) -> list[tuple[str, Decimal, Decimal]]:
+        present = {f: v for f, v in values.items() if f in self.fields_ and v is not None}
+        if not present:
+            return []
+        top = max(present.values())
+        return [(f, v, top) for f, v in present.items() if v > 0 and v * self.factor < top]
+
+    def check_text(self, values: dict[str, Decimal | None],
+                   labels: Mapping[str, str] | None = None) -> str:
+        if all(values.get(f) is None for f in self.fields_):
+            return ""
+        return "有金额似按万元填写，请核对" if self._suspects(values) else "正常"
+
+    def evaluate(self, form: FormView) -> Iterator[Finding]:
+        for view in form.sheets(self.sheet):
+            values = {f: view.number(f) for f in self.fields_ if not view.invalid(f)}
+            for field, value, top in self._suspects(values):
+                yield view.finding(
+                    self.severity, self.code,
+                    f"“{view.label(field)}”为{value:,f}，远小于本表其他金额（最大{top:,f}），"
+                    f"本表金额单位为{view.money_unit(field)}，是否按万元填写？如按万元应为{value * 10000:,f}",
+                    field=field, value=value, extra={"rule": self.id})
+
+
 Rule = Annotated[
-    SumEquals | CumulativePercent | Taxonomy | RequiredCategories | CodeYear | CostCap | CrossSheetSum,
+    SumEquals | CumulativePercent | Taxonomy | RequiredCategories | CodeYear | CostCap | CrossSheetSum
+    | Compare | DateOrder | YearInPeriod | MoneyScale,
     Field(discriminator="type"),
 ]

@@ -76,11 +76,16 @@ def _cell_checks(sheet: SheetValues, cell: Cell, *, required: bool) -> Iterator[
         if inp.kind == Kind.percent and p.problem == "not_a_number":
             code = "invalid_percent"
         want = KIND_ZH.get(inp.kind, "有效内容")
+        if inp.kind == Kind.money:
+            want = f"金额（{inp.money_unit}，数字）"
         yield _finding(sheet, cell, Severity.error, code,
                        f"“{label}”应填写{want}，实际填写“{shown}”", p.raw)
         return
     for note in p.notes:
-        if note == "unit_yuan":
+        if note == "unit_wan":
+            yield _finding(sheet, cell, Severity.warning, "money_in_wan",
+                           f"“{label}”填写“{shown}”，本表金额单位为元，已按万元折算为{p.value:f}元，请核实", p.raw)
+        elif note == "unit_yuan":
             yield _finding(sheet, cell, Severity.warning, "money_in_yuan",
                            f"“{label}”填写“{shown}”，单位应为万元，已按元折算为{p.value}万元，请核实", p.raw)
         elif note == "precision":

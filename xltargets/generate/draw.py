@@ -23,8 +23,9 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..errors import TemplateError
-from ..layout.kinds import NUM_FORMATS
+from ..layout.kinds import MONEY_FORMATS, NUM_FORMATS
 from ..layout.model import Input, Layout, SheetLayout
+from ..rules import YEAR, YEAR_KEY
 from ..spec.model import Kind, Spec
 from ..stamp import STAMP_HEADER, Stamp
 from .protect import lock_structure
@@ -43,6 +44,7 @@ STYLES: dict[str, dict[str, Any]] = {
     "title": {"font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center",
               "valign": "vcenter", "text_wrap": True},
     "subtitle": {"align": "left"},
+    "center": {"align": "center", "font_size": 11},
     "para": {"align": "left", "valign": "top", "font_size": 11},
     "right": {"align": "right"},
     "label": {**_BORDER, "align": "center", "bold": True},
@@ -134,14 +136,16 @@ class _Formats:
 
     def __init__(self, wb: Workbook) -> None:
         self.wb = wb
-        self.cache: dict[tuple[str, bool], Any] = {}
+        self.cache: dict[tuple[str, bool, str | None], Any] = {}
 
-    def get(self, style: str, *, locked: bool = True) -> Any:
-        key = (style, locked)
+    def get(self, style: str, *, locked: bool = True, num_format: str | None = None) -> Any:
+        key = (style, locked, num_format)
         fmt = self.cache.get(key)
         if fmt is None:
             props = {**_STYLE_BASE, **self._props(style, locked)}
             props["locked"] = locked
+            if num_format is not None:
+                props["num_format"] = num_format
             fmt = self.wb.add_format(props)
             self.cache[key] = fmt
         return fmt
@@ -262,20 +266,27 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         is_locked = cell.fixed or cell.path in locked
         if cell.source == "year":
             value = opts.year
-        fmt = fmts.get(cell.style if not is_locked else "input_" + cell.kind.value, locked=is_locked)
+        fmt = fmts.get(cell.style if not is_locked else "input_" + cell.kind.value, locked=is_locked,
+                       num_format=MONEY_FORMATS.get(cell.money_unit) if cell.kind == Kind.money else None)
         _place(ws, cell.box, _cell_value(cell, value), fmt, cell.kind)
-    numbers = {cell.field: _decimal(values[cell.path]) for cell in sheet.scalar_inputs()
-               if cell.path in values}
+    # what the check cells compute from, as Excel sees it (dates are serial numbers)
+    numbers: dict[str, Decimal | None] = {
+        cell.field: _decimal(_cell_value(cell, values[cell.path]))
+        for cell in sheet.scalar_inputs() if cell.path in values}
+    numbers[YEAR_KEY] = Decimal(opts.year)
+    labels = {cell.field: cell.label for cell in sheet.scalar_inputs()}
     for check in sheet.checks:
         fmt = fmts.get("check")
         if check.box.merged:
             _ok(ws.merge_range(check.box.r1, check.box.c1, check.box.r2, check.box.c2, "", fmt), "merge")
         rule = rules.get(check.rule_id)
-        cached = rule.check_text(numbers) if rule is not None else ""
-        _ok(ws.write_formula(check.box.r1, check.box.c1, "=" + check.formula, fmt, cached), "formula")
+        cached = rule.check_text(numbers, labels) if rule is not None else ""
+        _ok(ws.write_formula(check.box.r1, check.box.c1, "=" + _with_year(check.formula, opts.year),
+                             fmt, cached), "formula")
     _fit_rows(ws, sheet, values)
     for v in sheet.validations:
-        _ok(ws.data_validation(v.ref, dict(v.options)), f"validation {sheet.name}!{v.ref} ({v.origin})")
+        options = {k: _with_year(x, opts.year) if isinstance(x, str) else x for k, x in v.options.items()}
+        _ok(ws.data_validation(v.ref, options), f"validation {sheet.name}!{v.ref} ({v.origin})")
     for ref, text in opts.comments.get(sheet.name, {}).items():
         _ok(ws.write_comment(ref, text, {"author": "xltargets", "x_scale": 2.2, "y_scale": 2.0}),
             f"comment {ref}")
@@ -283,6 +294,11 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         _ok(ws.conditional_format(ref, {"type": "blanks", "format": fmts.get("check")}), "highlight")
     _print_setup(ws, sheet.repeat_rows, sheet.landscape)
     _protect(ws, opts)
+
+
+def _with_year(text: str, year: int) -> str:
+    """A rule's Excel face with the form's year put in (the layout is planned for every year)."""
+    return text.replace(YEAR, str(year)) if YEAR in text else text
 
 
 def _fit_rows(ws: Worksheet, sheet: SheetLayout, values: dict[tuple[str | int, ...], Any]) -> None:
@@ -307,6 +323,10 @@ def _fit_rows(ws: Worksheet, sheet: SheetLayout, values: dict[tuple[str | int, .
 def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, Decimal):
         return value
+    if isinstance(value, dt.date):
+        # a date cell holds Excel's serial number: what a check formula compares
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return Decimal((day - dt.date(1899, 12, 30)).days)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Decimal(repr(value))
     return None

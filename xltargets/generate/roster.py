@@ -101,7 +101,7 @@ def read_roster(path: str | Path, spec: Spec) -> list[Department]:
             raise RosterError(
                 f"单位编码{code}重复：第{dept.row}行为“{dept.unit_name}”，本行为“{name}”",
                 path=path, row=number)
-        project = _project(record, pfields, path, number)
+        project = _project(spec, record, pfields, path, number)
         if project:
             pcode = project.get(spec.roles.project_code) if spec.roles.project_code else None
             if pcode:
@@ -125,7 +125,7 @@ def _header(text: Any, by_label: dict[str, str]) -> str:
     return by_label.get(name, name)
 
 
-def _project(record: dict[str, Any], pfields: dict[str, FieldSpec], path: Path,
+def _project(spec: Spec, record: dict[str, Any], pfields: dict[str, FieldSpec], path: Path,
              number: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for fid, f in pfields.items():
@@ -133,7 +133,7 @@ def _project(record: dict[str, Any], pfields: dict[str, FieldSpec], path: Path,
         if raw is None or str(raw).strip() == "":
             continue
         if f.kind == Kind.money:
-            parsed = parse_money(raw)
+            parsed = parse_money(raw, spec.money_unit_of(f))
             if not isinstance(parsed.value, Decimal) or parsed.problem:
                 raise RosterError(f"{f.label}“{raw}”不是有效金额", path=path, row=number)
             if parsed.value < 0:

@@ -30,6 +30,11 @@ NUM_FORMATS: dict[Kind, str] = {
 }
 
 
+#: number format of a money cell per unit: 元 figures are long, printed with thousands separators
+#: (771,325,800.00) as the forms that use 元 print them
+MONEY_FORMATS: dict[str, str] = {"万元": "0.00", "元": "#,##0.00"}
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -50,7 +55,7 @@ def condition(kind: Kind, ref: str, cell: Input) -> str | None:
 def _prompt(cell: Input, help_text: str | None) -> str:
     kind = cell.kind
     if kind == Kind.money:
-        base = "请输入金额（万元），不小于0，最多两位小数，只填数字"
+        base = f"请输入金额（{cell.money_unit}），不小于0，最多两位小数，只填数字"
     elif kind == Kind.percent:
         base = "请输入0-100之间的累计百分比数字，如 25，不要填写金额"
     elif kind == Kind.integer:
@@ -75,7 +80,7 @@ def _prompt(cell: Input, help_text: str | None) -> str:
 def _error(cell: Input) -> tuple[str, str]:
     kind = cell.kind
     if kind == Kind.money:
-        return "金额格式不正确", "金额应为不小于0的数字（万元），最多两位小数，不要输入单位或文字"
+        return "金额格式不正确", f"金额应为不小于0的数字（{cell.money_unit}），最多两位小数，不要输入单位或文字"
     if kind == Kind.percent:
         return "百分比不正确", "请输入0到100之间的数字（累计支出进度%），不要输入金额"
     if kind == Kind.integer:
@@ -93,8 +98,11 @@ def _error(cell: Input) -> tuple[str, str]:
 
 def validation_options(cell: Input, ref: str, *, help_text: str | None,
                        extra: list[CellCondition], list_source: str | None = None,
-                       suggest: bool = False) -> dict[str, Any] | None:
-    """XlsxWriter ``data_validation`` options for one input cell (or a column of them)."""
+                       suggest: bool | tuple[str, ...] = False) -> dict[str, Any] | None:
+    """XlsxWriter ``data_validation`` options for one input cell (or a column of them).
+
+    ``suggest``: the list is a suggestion (any text accepted after a warning); given as the
+    list's values, the prompt names them."""
     title = clip(cell.label, TITLE_MAX)
     prompt = _prompt(cell, help_text)
     error_title, error_msg = _error(cell)
@@ -105,7 +113,8 @@ def validation_options(cell: Input, ref: str, *, help_text: str | None,
             # accepts free text after a warning: the list is a suggestion (指标值确定依据)
             opts.update(error_type="warning", error_title="不在建议列表中",
                         error_message="建议从列表中选择；如确需填写其他内容，请点“是”继续")
-            prompt = clip((prompt + "。可从下拉列表选择：计划标准、行业标准、历史标准、其他，也可直接填写"), PROMPT_MAX)
+            offered = "：" + "、".join(suggest) if isinstance(suggest, tuple) and suggest else ""
+            prompt = clip(f"{prompt}。可从下拉列表选择{offered}，也可直接填写", PROMPT_MAX)
         else:
             opts.update(error_type="stop", error_title=error_title, error_message=error_msg)
     else:
@@ -118,6 +127,9 @@ def validation_options(cell: Input, ref: str, *, help_text: str | None,
             error_title = "填写有误" if cond.severity == Severity.error else "请核对"
             if cond.severity != Severity.error:
                 severity = Severity.warning
+        if extra and own is None and cell.kind == Kind.date:
+            # a rule's condition replaces the date validation: keep "a date" in the formula
+            conditions.insert(0, f"AND(ISNUMBER({ref}),{ref}>=DATE(2000,1,1),{ref}<=DATE(2099,12,31))")
         if len(conditions) > 1 or (conditions and cell.kind in (Kind.money, Kind.code)):
             formula = conditions[0] if len(conditions) == 1 else "AND(" + ",".join(conditions) + ")"
             opts = {"validate": "custom", "value": "=" + formula}

@@ -147,10 +147,11 @@ class _SheetPlanner:
         self.covered: dict[int, set[int]] = {}
         self.repeat: list[int] = []
         self.row = 0
-        #: input cell -> (help text, list source, suggest)
-        self.extras: dict[tuple[str | int, ...], tuple[str | None, str | None, bool]] = {}
-        self.column_rules: list[tuple[str, str, str | None, str | None, bool]] = []
-        self.column_validations: list[tuple[str, Input, str | None, str | None, bool, str]] = []
+        #: input cell -> (help text, list source, suggested values: empty unless a suggestion list)
+        self.extras: dict[tuple[str | int, ...], tuple[str | None, str | None, tuple[str, ...]]] = {}
+        self.column_rules: list[tuple[str, str, str | None, str | None, tuple[str, ...]]] = []
+        self.column_validations: list[tuple[str, Input, str | None, str | None, tuple[str, ...],
+                                            str]] = []
 
     # --- pass 1: place everything -----------------------------------------------------------
     def run(self) -> SheetLayout:
@@ -206,7 +207,12 @@ class _SheetPlanner:
         )
         self.inputs.append(cell)
         source = self.list_names.get(f.list) if f.list else None
-        self.extras[path] = (f.help, f"={source}" if source else None, False)
+        suggested: tuple[str, ...] = ()
+        if source is None and f.suggest is not None:
+            # a text field with suggestions (项目性质): a warning-style list, any text accepted
+            source = self.list_names[f.suggest]
+            suggested = tuple(self.spec.lists[f.suggest])
+        self.extras[path] = (f.help, f"={source}" if source else None, suggested)
         return cell
 
     def _list_block(self, f: FieldSpec, side_label: str | None, side_span: int) -> None:
@@ -224,7 +230,7 @@ class _SheetPlanner:
                 max_length=f.max_length,
             )
             self.inputs.append(cell)
-            self.extras[cell.path] = (f.help, None, False)
+            self.extras[cell.path] = (f.help, None, ())
             self.heights[r0 + i] = f.height or 36.0
         self.row += rows
 
@@ -283,8 +289,9 @@ class _SheetPlanner:
                 elif c.suggest is not None:
                     source = "=" + self.list_names[c.suggest]
                 if i == 0:
-                    self.column_rules.append((c.id, c.label, c.help, source,
-                                              c.suggest is not None and c.list is None))
+                    suggested = tuple(self.spec.lists[c.suggest]) \
+                        if c.suggest is not None and c.list is None else ()
+                    self.column_rules.append((c.id, c.label, c.help, source, suggested))
             rows.append(TableRow(i, frozen_map(cells), frozen_map(fixed)))
             self.heights[r] = height
         n_body = len(plan_rows)
@@ -324,7 +331,7 @@ class _SheetPlanner:
         for cell in self.inputs:
             if cell.fixed or cell.place == Place.table_cell:
                 continue  # table columns get one validation each, below
-            help_text, source, suggest = self.extras.get(cell.path, (None, None, False))
+            help_text, source, suggest = self.extras.get(cell.path, (None, None, ()))
             extra = conditions.get(cell.field, []) if cell.place == Place.field else []
             opts = validation_options(cell, cell.box.ref, help_text=help_text, extra=extra,
                                       list_source=source, suggest=suggest)

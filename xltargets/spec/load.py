@@ -143,7 +143,9 @@ def spec_hash(spec: Spec) -> str:
 
 
 def _compute_hash(spec: Spec) -> str:
-    canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True,
+    # defaults left out: a spec keeps its hash when the format gains an optional key
+    canonical = json.dumps(spec.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+                           sort_keys=True,
                            ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -439,6 +441,8 @@ def _field_errors(at: Loc, f: Any, lists: set[str]) -> list[tuple[Loc, str]]:
         out.append(((*at, "help"), f"输入提示超过{PROMPT_MAX}个字符（Excel 的限制）"))
     if f.kind == Kind.choice and (f.list is None or f.list not in lists):
         out.append(((*at, "list"), "choice 字段需要指定一个已定义的列表（list）"))
+    if f.suggest is not None and f.suggest not in lists:
+        out.append(((*at, "suggest"), f"未定义的列表“{f.suggest}”"))
     if f.kind == Kind.text_list and not f.rows:
         out.append(((*at, "rows"), "text_list 字段需要 rows（行数）"))
     if f.pattern is not None:

@@ -71,6 +71,8 @@ class FieldSpec(_Model):
     max_length: int | None = None
     #: list id (from ``lists``) for kind choice
     list: str | None = None
+    #: a list offered as suggestions while any text is accepted (项目性质: 阶段性项目 …)
+    suggest: str | None = None
     #: number of rows for kind text_list
     rows: int | None = None
     #: minimum number of filled items for kind text_list
@@ -131,7 +133,8 @@ class CellSpec(_Model):
     check: str | None = None
     span: int = 1
     rowspan: int = 1
-    style: Literal["label", "text", "title", "subtitle", "right", "note", "blank", "box"] | None = None
+    style: Literal["label", "text", "title", "subtitle", "center", "right", "note", "blank",
+                   "box"] | None = None
 
 
 class RowSpec(_Model):

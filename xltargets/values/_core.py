@@ -38,6 +38,7 @@ PROBLEM_CODES: Final = frozenset({
 NOTE_CODES: Final = frozenset({
     "too_long",
     "unit_yuan",          # a money figure was given in 元 and converted to 万元
+    "unit_wan",           # a money figure for a 元 cell was given in 万元 and converted to 元
     "precision",          # money with more than two decimals (in 万元)
     "negative",
     "out_of_range",       # a percent outside 0..100

@@ -103,13 +103,15 @@ def numeric_raw(raw: object, places: int) -> Decimal | None | _NotNumeric:
     return NOT_NUMERIC
 
 
-def parse_money(raw: object) -> Parsed[Decimal]:
-    """An amount in 万元, exact, with the scale as typed (``"50.00"`` → ``Decimal("50.00")``).
+def parse_money(raw: object, unit: str = "万元") -> Parsed[Decimal]:
+    """An amount in ``unit`` (万元 or 元), exact, with the scale as typed (``"50.00"`` →
+    ``Decimal("50.00")``).
 
-    Accepts numbers, numeric text with grouping commas, full-width digits and a unit (``万元``,
-    ``万``, ``（万元）``); a figure in ``元`` is divided by 10,000 (note ``unit_yuan``). Notes:
-    ``precision`` past two decimals, ``negative``. Problem ``not_a_number`` for anything else,
-    booleans included.
+    Accepts numbers, numeric text with grouping commas (``771,325,800.00``), full-width digits and
+    a unit (``万元``, ``万``, ``（万元）``, ``元``). For a 万元 cell a figure in ``元`` is divided by
+    10,000 (note ``unit_yuan``); for a 元 cell a figure in 万元 is multiplied by 10,000 (note
+    ``unit_wan``). Notes: ``precision`` past two decimals, ``negative``. Problem ``not_a_number``
+    for anything else, booleans included.
     """
     number = numeric_raw(raw, 2)
     notes: tuple[str, ...] = ()
@@ -119,9 +121,13 @@ def parse_money(raw: object) -> Parsed[Decimal]:
             return text
         match = _MONEY_RE.fullmatch(_compact(text))
         number = _numeral_decimal(match["num"]) if match is not None else None
-        if number is not None and match is not None and match["yuan"] is not None:
-            number = strip_fraction_zeros(shift(number, -4))
-            notes = ("unit_yuan",)
+        if number is not None and match is not None:
+            if unit == "元" and match["wan"] is not None:
+                number = shift(number, 4)
+                notes = ("unit_wan",)
+            elif unit != "元" and match["yuan"] is not None:
+                number = strip_fraction_zeros(shift(number, -4))
+                notes = ("unit_yuan",)
     if number is None:
         return Parsed(None, raw, problem="not_a_number")
     exponent = number.as_tuple().exponent
