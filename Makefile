@@ -1,9 +1,9 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Both install what they need.
 PYTHON ?= python3
 DEMO_OUT ?= demo-out
-APT_PACKAGES = libreoffice-calc-nogui python3-uno fonts-wqy-microhei poppler-utils
+APT_PACKAGES = libreoffice-calc-nogui python3-uno fonts-wqy-microhei poppler-utils chromium
 
-.PHONY: deps system-deps demo test check lint bench docs-images clean
+.PHONY: deps system-deps demo test check lint bench docs-images clean serve
 
 deps: .deps-stamp
 .deps-stamp: pyproject.toml
@@ -13,7 +13,7 @@ deps: .deps-stamp
 # LibreOffice (the real spreadsheet program the tests drive), Chinese fonts, pdftoppm.
 system-deps:
 	@if command -v soffice >/dev/null 2>&1 && /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 \
-	    && command -v pdftoppm >/dev/null 2>&1; then echo "LibreOffice present"; \
+	    && command -v pdftoppm >/dev/null 2>&1 && [ -x /usr/bin/chromium ]; then echo "LibreOffice and Chromium present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
@@ -21,6 +21,14 @@ system-deps:
 
 demo: deps
 	bash examples/demo.sh $(DEMO_OUT)
+
+# The web intake on the demo data: templates generated from the Hebei example roster, then served
+# on http://127.0.0.1:$(PORT) with the office token and every department's link printed.
+PORT ?= 8000
+serve: deps
+	rm -rf $(DEMO_OUT)/web-sent
+	$(PYTHON) -m xltargets generate hebei-county --year 2025 --roster examples/roster-hebei.csv --out $(DEMO_OUT)/web-sent
+	$(PYTHON) -m xltargets serve --root $(DEMO_OUT)/web --manifest $(DEMO_OUT)/web-sent/manifest.json --port $(PORT)
 
 test: deps system-deps
 	$(PYTHON) -m pytest -q

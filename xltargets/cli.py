@@ -312,6 +312,13 @@ def collect_cmd(
     out.print(f"{result.summary_zh()} → {out_dir}", highlight=False)
 
 
+# --- serve (the web intake; its options and code live in xltargets/serve) -----------------------
+
+from .serve._cli import serve as _serve  # noqa: E402 - needs no web framework until it runs
+
+app.command("serve")(_serve)
+
+
 def run() -> None:  # pragma: no cover - console entry for python -m
     app(prog_name="xltargets")
 

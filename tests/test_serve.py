@@ -1,0 +1,239 @@
+"""The web intake over HTTP against a real server process: uploads, findings, statuses, access.
+
+Every test starts ``python -m xltargets serve`` on a free port of 127.0.0.1 with its own root,
+and asserts on what the server answers, what it stored and what its database holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import select
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from serve_harness import (
+    OFFICE_TOKEN,
+    ServerProcess,
+    filled_return,
+    send_out,
+    upload,
+    uploads_in_db,
+)
+
+from xltargets.read import read_workbook
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+
+BEARER = {"Authorization": f"Bearer {OFFICE_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def sent(tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("sent")
+    manifest = send_out(folder)
+    return manifest, json.loads(manifest.read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sent):
+    root = tmp_path_factory.mktemp("serve") / "root"
+    with ServerProcess(root, sent[0], extra=["--max-upload-mb", "1"]) as srv:
+        yield srv
+
+
+def _office_status(srv: ServerProcess) -> dict:
+    r = httpx.get(srv.base + "/api/office/status", headers=BEARER)
+    assert r.status_code == 200
+    return {d["unit_code"]: d for d in r.json()["departments"]}
+
+
+def test_links_and_office_token_written(server, sent):
+    links = server.links()
+    assert sorted(links) == sorted({w["unit_code"] for w in sent[1]["workbooks"]})
+    tokens = [url.rsplit("/", 1)[-1] for url in links.values()]
+    assert len(set(tokens)) == len(tokens) and all(len(t) >= 32 for t in tokens)
+    assert (server.root / "links.csv").stat().st_mode & 0o077 == 0
+    # the token came from XLTARGETS_OFFICE_TOKEN: nothing written
+    assert not (server.root / "office-token").exists()
+
+
+def test_office_token_file_is_made_once_and_private(tmp_path, sent, monkeypatch):
+    from xltargets.serve import prepare
+
+    monkeypatch.delenv("XLTARGETS_OFFICE_TOKEN", raising=False)
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    first = prepare(tmp_path / "root", db, "http://example.test", sent[0])
+    again = prepare(tmp_path / "root", db, "http://example.test", None)
+    assert first.office_token_source == "new" and again.office_token_source == "file"
+    assert first.office_token == again.office_token and len(first.office_token) >= 40
+    token_file = tmp_path / "root" / "office-token"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert token_file.read_text().strip() == first.office_token
+    # links survive a restart unchanged, and name the public address given
+    assert first.links == again.links
+    assert all(link["url"].startswith("http://example.test/d/") for link in first.links)
+
+
+def test_upload_answers_the_readers_findings_and_is_stored(server, sent, tmp_path):
+    manifest = sent[1]
+    links = server.links()
+    data = filled_return(manifest, "224001", mistake=True)
+    with httpx.Client(timeout=60) as client:
+        r = upload(client, server.api(links["224001"]), data, "魏县.xlsx")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    local = tmp_path / "same.xlsx"
+    local.write_bytes(data)
+    expected = read_workbook(local).to_json()
+    assert body["status"] == "rejected" == expected["status"]
+    assert body["findings"] == expected["findings"]
+    assert "sum_mismatch" in {f["code"] for f in body["findings"]}
+    assert body["sha256"] == hashlib.sha256(data).hexdigest() and body["file"] == "魏县.xlsx"
+    stored = server.root / "returns" / body["sha256"][:2] / f"{body['sha256']}.xlsx"
+    assert stored.read_bytes() == data
+    row = next(u for u in uploads_in_db(f"sqlite:///{server.root / 'xltargets.db'}")
+               if u["id"] == body["id"])
+    assert row["status"] == "rejected" and row["unit_code"] == "224001"
+    assert json.loads(row["submission"])["findings"] == expected["findings"]
+    status = _office_status(server)["224001"]
+    assert (status["status"], status["state"], status["errors"]) == ("rejected", "with_errors",
+                                                                     body["errors"])
+
+
+def test_a_corrected_upload_replaces_the_current_return(server, sent):
+    links = server.links()
+    api = server.api(links["224003"])
+    with httpx.Client(timeout=60) as client:
+        first = upload(client, api, filled_return(sent[1], "224003", mistake=True)).json()
+        second = upload(client, api, filled_return(sent[1], "224003")).json()
+        page = client.get(links["224003"]).text
+    assert first["status"] == "rejected"
+    assert second["status"] in ("accepted", "accepted_with_warnings")
+    status = _office_status(server)["224003"]
+    assert status["status"] == second["status"] and status["state"] == "returned"
+    assert status["last_upload"] == second["received"]
+    # both kept in the history, the newest marked as the current return
+    assert page.count("/returns/") >= 2 and "（当前报送）" in page
+    assert first["id"] in page and second["id"] in page
+
+
+def test_not_a_workbook_is_refused_by_content(server):
+    links = server.links()
+    with httpx.Client(timeout=60) as client:
+        csv_body = upload(client, server.api(links["224004"]), b"a,b\n1,2\n" * 50,
+                          "看起来是表格.xlsx").json()
+        png = upload(client, server.api(links["224004"]),
+                     b"\x89PNG\r\n\x1a\n" + bytes(200), "截图.xlsx").json()
+    assert (csv_body["status"], csv_body["reason"]) == ("unreadable", "csv_disguised")
+    assert png["status"] == "unreadable" and png["reason"] == "image_file"
+    assert "CSV" in csv_body["message"]
+    # an unusable file is history, not a return: the department is still missing
+    assert _office_status(server)["224004"]["status"] == "missing"
+
+
+def test_upload_over_the_limit_is_stopped_while_streaming(server):
+    """1 MB limit: a chunked body with no length is cut off after the limit, not at its end."""
+    token_path = server.links()["224004"].split("/d/", 1)[1]
+    boundary = "xltargetsboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.xlsx\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    sent_bytes = 0
+    chunk = b"PK\x03\x04" + bytes(64 * 1024 - 4)
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall((f"POST /api/d/{token_path}/returns HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n").encode())
+        answered = b""
+        for i in range(2000):  # up to 125 MB
+            piece = head + chunk if i == 0 else chunk
+            try:
+                sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent_bytes += len(piece)
+            if select.select([sock], [], [], 0)[0]:
+                answered = sock.recv(65536)
+                break
+        sock.settimeout(10)
+        while b"too_large" not in answered:
+            try:
+                more = sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not more:
+                break
+            answered += more
+    assert answered.startswith(b"HTTP/1.1 413"), answered[:200]
+    # what the kernel buffers on loopback is a few MB at most: far from the 125 MB on offer
+    assert sent_bytes < 32 * 2**20
+    assert "too_large" in answered.decode("utf-8", "replace")
+    leftovers = [p for p in (server.root / "incoming").rglob("*") if p.suffix in (".part", ".ready")]
+    assert leftovers == []
+
+
+def test_declared_length_over_the_limit_is_refused_before_reading(server):
+    url = server.api(server.links()["224004"])
+    r = httpx.post(url, files={"file": ("x.xlsx", bytes(2 * 2**20))}, timeout=30)
+    assert r.status_code == 413 and r.json()["error"] == "too_large"
+
+
+def test_access_needs_the_right_token(server, sent):
+    links = server.links()
+    other = links["224002"].split("/d/", 1)[1]
+    mine = links["224001"]
+    with httpx.Client(timeout=60) as client:
+        theirs = upload(client, server.api(links["224002"]), filled_return(sent[1], "224002")).json()
+        # no token, a wrong token, a truncated token: nothing, and the same answer for each
+        for url in ("/d/", "/d/x", f"/d/{other[:-1]}", f"/d/{other}x", f"/d/{other[:-1]}/template",
+                    f"/d/{other[:-1]}/feedback", f"/d/{other[:-1]}/returns/{theirs['id']}"):
+            assert client.get(server.base + url).status_code == 404, url
+        assert upload(client, server.base + "/api/d/nope/returns", b"PK").status_code == 404
+        # the office API: no bearer, a wrong one, a department's token
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Bearer {other}"},
+                        {"Authorization": OFFICE_TOKEN}):
+            assert client.get(server.base + "/api/office/status", headers=headers).status_code == 401
+        # one department cannot fetch another's return by its id
+        assert client.get(f"{mine}/returns/{theirs['id']}").status_code == 404
+        assert client.get(f"{links['224002']}/returns/{theirs['id']}").status_code == 200
+        # nor replace it: another department's workbook is refused for this link
+        before = _office_status(server)["224002"]
+        wrong = upload(client, server.api(mine), filled_return(sent[1], "224002")).json()
+        assert (wrong["status"], wrong["reason"]) == ("unexpected", "other_department")
+        assert _office_status(server)["224002"] == before
+        page = client.get(mine).text
+        office_pages = [client.get(server.base + p) for p in ("/office", "/office/links.csv",
+                                                             "/office/outputs/report.html")]
+    assert OFFICE_TOKEN not in page and other not in page and theirs["id"] not in page
+    assert "中共魏县" in page
+    login = office_pages[0]
+    assert login.status_code == 200 and 'name="token"' in login.text and "224002" not in login.text
+    assert [r.status_code for r in office_pages[1:]] == [303, 303]
+
+
+def test_office_sign_in_and_csrf(server):
+    with httpx.Client(base_url=server.base, timeout=30, follow_redirects=False) as client:
+        login = client.get("/office").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
+        assert client.post("/office/login", data={"csrf": csrf, "token": "wrong"}).status_code == 401
+        assert client.post("/office/login", data={"csrf": "forged", "token": OFFICE_TOKEN}
+                           ).status_code == 403
+        # a form posted from another site is refused even with the right token and field
+        assert client.post("/office/login", data={"csrf": csrf, "token": OFFICE_TOKEN},
+                           headers={"Origin": "http://evil.example"}).status_code == 403
+        ok = client.post("/office/login", data={"csrf": csrf, "token": OFFICE_TOKEN})
+        assert ok.status_code == 303
+        cookie = ok.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        page = client.get("/office").text
+        assert OFFICE_TOKEN not in page
+        for code in server.links():
+            assert code in page
+        assert client.get("/office/links.csv").status_code == 200
+        new_csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        assert client.post("/office/collect", data={"csrf": csrf if csrf != new_csrf else "x"}
+                           ).status_code == 403

@@ -1,0 +1,62 @@
+"""``xltargets serve``: prepare the root, print the office token and the links, then serve."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..errors import XltargetsError
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+SOURCES = {"env": "来自环境变量 XLTARGETS_OFFICE_TOKEN", "file": "保存在 {path}",
+           "new": "新生成，已保存到 {path}，仅本人可读"}
+
+
+def serve(
+    root: Annotated[Path, typer.Option("--root", help="Folder for returns, links, the office token and the SQLite database.")],
+    manifest: Annotated[Path | None, typer.Option(help="manifest.json from generate --roster (needed the first time).")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (SQLite or PostgreSQL); default ROOT/xltargets.db.")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
+    jobs: Annotated[int, typer.Option(min=1, max=64, help="Reader processes per server process.")] = max(1, (os.cpu_count() or 1)),
+    base_url: Annotated[str | None, typer.Option(help="Public address for the links (default http://HOST:PORT).")] = None,
+    max_upload_mb: Annotated[int, typer.Option(min=1, max=1024, help="Largest upload accepted, in MB.")] = 50,
+    password: Annotated[str | None, typer.Option(
+        "--password", envvar="XLTARGETS_PASSWORD", help="Protection password of the templates (feedback copies).")] = None,
+) -> None:
+    """Serve the web intake: department links, uploads checked at once, the office's overview."""
+    from ._config import ServeConfig
+    from ._setup import prepare
+
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        err.print("错误：网页服务需要安装可选组件：pip install 'xltargets[web]'")
+        raise typer.Exit(2) from None
+    base = (base_url or f"http://{host}:{port}").rstrip("/")
+    config = ServeConfig(root=root.resolve(), db_url=db or "", base_url=base, jobs=jobs,
+                         max_upload_bytes=max_upload_mb * 2**20, password=password)
+    try:
+        prepared = prepare(config.root, config.database, base, manifest)
+    except XltargetsError as exc:
+        err.print(f"[bold red]错误：[/]{exc}")
+        raise typer.Exit(2) from None
+    config = ServeConfig(**{**config.__dict__, "office_token": prepared.office_token})
+    where = SOURCES[prepared.office_token_source].format(path=config.root / "office-token")
+    out.print(f"办公室页面：{base}/office")
+    out.print(f"办公室口令：{prepared.office_token}（{where}）")
+    out.print(f"各单位链接（{len(prepared.links)} 个）已写入 {prepared.links_file}：")
+    for link in prepared.links:
+        out.print(f"  {link['unit_code']}  {link['unit_name']}  {link['url']}")
+    out.print(f"正在监听 {host}:{port}（{workers} 个服务进程），按 Ctrl-C 停止")
+    out.file.flush()
+    from . import run
+
+    run(config, host=host, port=port, workers=workers)
