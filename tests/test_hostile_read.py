@@ -271,3 +271,66 @@ def test_collect_over_the_corpus_mixed_with_good_returns(tmp_path):
     assert sorted(rows) == files and result.total == len(files)
     assert {n for n, r in rows.items() if r["status"] in ("accepted", "accepted_with_warnings")} == set(good)
     assert result.missing == [] and len(manifest["workbooks"]) == 3
+
+
+# --- issue 9: cells that made python-calamine abort, read by `xltargets read` in a child ---------
+
+def _members(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as z:
+        return [(i.filename, z.read(i.filename)) for i in z.infolist()]
+
+
+@pytest.fixture(scope="module")
+def far_cells(tmp_path_factory) -> tuple[dict[str, Path], dict[str, dict]]:
+    """Each variant of issue 9's list on a real return of each spec, and each good return's JSON."""
+    folder = tmp_path_factory.mktemp("far-cells")
+    cases: dict[str, Path] = {}
+    good: dict[str, dict] = {}
+    for spec_id in ("hebei-county", "hunan"):
+        path = write_fill(spec_id, CLEAN[spec_id][0](), folder / f"{spec_id}.xlsx")
+        good[spec_id] = read_workbook(path).to_json()
+        project = good[spec_id]["projects"][0]["sheet"]
+        for name, members in hostile.return_variants(_members(path), project).items():
+            case = folder / f"{spec_id}-{name}.xlsx"
+            case.write_bytes(hostile.rezip(members))
+            cases[f"{spec_id}:{name}"] = case
+    return cases, good
+
+
+def _run_child(args: list[str]) -> tuple[int, str, str, float, int]:
+    """Run ``python -m xltargets ARGS``; (returncode, stdout, stderr, seconds, peak RSS bytes)."""
+    import os
+
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "xltargets", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    proc.stdout.close()  # type: ignore[union-attr]
+    proc.stderr.close()  # type: ignore[union-attr]
+    # wait4 gives this child's own peak RSS (getrusage(RUSAGE_CHILDREN) would be the max of all)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    return proc.returncode, out.decode(), err.decode(), seconds, usage.ru_maxrss * 1024
+
+
+def test_xltargets_read_never_aborts_on_far_cells_and_reads_the_return(far_cells, tmp_path):
+    cases, good = far_cells
+    report = []
+    for name, path in sorted(cases.items()):
+        spec_id = name.split(":")[0]
+        target = tmp_path / f"{path.stem}.json"
+        code, out, err, seconds, rss = _run_child(["read", str(path), "-o", str(target)])
+        report.append(f"{name:55} exit {code:3} {seconds * 1000:7.0f} ms {rss / 2**20:6.0f} MB")
+        assert code in (0, 1, 2), (name, code, err[-500:])  # a signal gives a negative code
+        assert "Traceback" not in err and "panicked" not in err, (name, err[-500:])
+        lines = [line for line in (out + err).splitlines() if line.strip()]
+        assert len(lines) == 1, (name, lines[:5])
+        assert seconds < SECONDS, (name, seconds)
+        assert rss < RSS_BYTES, (name, rss)
+        # each of these is the good return with far or odd cells outside the form: same values
+        assert code == 0, (name, lines)
+        got = json.loads(target.read_text(encoding="utf-8"))
+        for key in ("department", "projects", "findings", "status"):
+            assert got[key] == good[spec_id][key], (name, key)
+    print("\n".join(report))

@@ -235,3 +235,86 @@ def test_reading_never_modifies_the_file(tmp_path):
     mtime = path.stat().st_mtime_ns
     read_workbook(path)
     assert path.read_bytes() == before and path.stat().st_mtime_ns == mtime
+
+
+# --- what the clerk saw (issue 9): formats are read, damage is named ------------------------------
+
+def _edited(tmp_path: Path, name: str, edit) -> Path:
+    """A clean Hebei return changed the way a spreadsheet stores typing (openpyxl as the editor)."""
+    import openpyxl
+
+    path = write_fill("hebei-county", CLEAN["hebei-county"][0](), tmp_path / "clean.xlsx")
+    book = openpyxl.load_workbook(path)
+    edit(book[P])
+    out = tmp_path / name
+    book.save(out)
+    return out
+
+
+def _codes(sub, code: str) -> dict[str, object]:
+    return {f.cell: f.value for f in sub.findings if f.code == code}
+
+
+@pytest.mark.parametrize(("value", "number_format", "shown"), [
+    (1, "0%", "100%"), (0.01, "0%", "1%"), (0.005, "0.00%", "0.5%"), (0.95, "0%", "95%"),
+    (46086, "mm-dd", "03-05"), (46024, 'yyyy"年"m"月"d"日"', "2026年1月2日"), (0.5, "h:mm", "12:00"),
+    (0.5, "hh:mm:ss", "12:00:00"), (1.5, "[h]:mm", "36:00"),
+])
+def test_a_number_in_a_text_cell_reads_as_the_clerk_saw_it(tmp_path, value, number_format, shown):
+    def edit(sheet):
+        sheet["F11"].value = value  # 指标值 of indicator row 1, a General cell in old templates
+        sheet["F11"].number_format = number_format
+
+    sub = read_workbook(_edited(tmp_path, "typed.xlsx", edit))
+    assert sub.to_json()["projects"][0]["indicators"][0]["value"]["text"] == shown
+    assert _codes(sub, "text_cell_not_text") == {"F11": shown}
+    assert not sub.errors
+
+
+def test_plain_numbers_and_texts_in_text_cells_need_no_warning(tmp_path):
+    def edit(sheet):
+        sheet["F11"].value = 95          # typed 95 into a General cell: the digits are what was seen
+        sheet["F12"].value = 1.5
+        sheet["F12"].number_format = "0.00"
+
+    sub = read_workbook(_edited(tmp_path, "plain.xlsx", edit))
+    rows = sub.to_json()["projects"][0]["indicators"]
+    assert [rows[0]["value"]["text"], rows[1]["value"]["text"]] == ["95", "1.50"]
+    assert _codes(sub, "text_cell_not_text") == {}
+
+
+def test_a_spending_plan_mixing_numbers_and_percent_cells_is_read_as_meant(tmp_path):
+    def edit(sheet):
+        for ref, value in (("B8", 25), ("C8", 50), ("D8", 75)):
+            sheet[ref].value = value
+        sheet["E8"].value = 1            # typed 100% into the last cell: stored 1 with 0%
+        sheet["E8"].number_format = "0%"
+
+    sub = read_workbook(_edited(tmp_path, "plan.xlsx", edit))
+    project = sub.to_json()["projects"][0]
+    assert [project[k] for k in ("plan_mar", "plan_jun", "plan_oct", "plan_dec")] == \
+        ["25", "50", "75", "100"]
+    assert not sub.errors and _codes(sub, "input_cell_tampered") == {}
+
+
+def test_damaged_input_cells_are_named(tmp_path):
+    from openpyxl.styles import Protection
+
+    def edit(sheet):
+        sheet["C5"].protection = Protection(locked=True)   # pasted from another workbook
+        sheet["B8"].number_format = "@"                      # a percent cell made text
+        for dv in list(sheet.data_validations.dataValidation):
+            if str(dv.sqref) == "B9":                        # the goal lost its validation
+                sheet.data_validations.dataValidation.remove(dv)
+
+    sub = read_workbook(_edited(tmp_path, "damaged.xlsx", edit))
+    tampered = {f.cell: f.message for f in sub.findings if f.code == "input_cell_tampered"}
+    assert set(tampered) == {"C5", "B8", "B9"}, tampered
+    assert "锁定" in tampered["C5"] and "数据有效性" in tampered["B9"] and "文本" in tampered["B8"]
+    assert all(f.sheet == P for f in sub.findings if f.code == "input_cell_tampered")
+    assert not sub.errors
+
+
+def test_an_untouched_return_saved_by_another_program_has_no_damage(tmp_path):
+    sub = read_workbook(_edited(tmp_path, "resaved.xlsx", lambda sheet: None))
+    assert _codes(sub, "input_cell_tampered") == {} and _codes(sub, "text_cell_not_text") == {}

@@ -805,3 +805,45 @@ def test_code_padding_round_trips(number: int, digits: int) -> None:
     assert parsed.value is not None
     assert int(parsed.value) == number
     assert len(parsed.value) == max(digits, len(str(number)))
+
+
+# --- number formats: the value of its kind, and the text shown (xltargets.values._display) ----------
+
+from xltargets.values import _display as display  # noqa: E402
+
+
+@pytest.mark.parametrize(("code", "cls"), [
+    ("General", "general"), ("@", "text"), ("0.00", "number"), ("#,##0.00;[Red]-#,##0.00", "number"),
+    ("0%", "percent"), ("0.00%", "percent"), ('yyyy"年"m"月"d"日"', "date"), ("YYYY-MM-DD", "date"),
+    ("[$-804]上午/下午h\"时\"mm\"分\"", "date"), ("h:mm AM/PM", "date"), ("[h]:mm:ss", "duration"),
+    ("0.00E+00", "number"), ('"元"0.00', "number"),
+])
+def test_format_classes(code, cls):
+    assert display.format_class(code) == cls
+
+
+def test_builtin_and_custom_format_ids():
+    assert display.format_code(9, {}) == "0%"
+    assert display.format_class(display.format_code(14, {})) == "date"
+    assert display.format_class(display.format_code(31, {})) == "date"   # zh-CN 年月日
+    assert display.format_code(164, {164: "0.##"}) == "0.##"
+    assert display.format_code(999, {}) == "General"
+
+
+@pytest.mark.parametrize("number", [-1e308, 1e308, float("inf"), float("-inf"), float("nan"),
+                                    -1.0, 2958466.0, 60.0])
+@pytest.mark.parametrize("code", ["yyyy-mm-dd", "[h]:mm:ss", "h:mm", "0%", "0.00", "General"])
+def test_no_number_makes_a_format_raise(number, code):
+    """Issue 14: a date-formatted -1e308 or -inf, [h]:mm:ss with 1e308 must not raise."""
+    text = display.shown_text(number, code)
+    assert isinstance(text, str) and len(text) < 40
+    value = display.typed_value(number, code)
+    assert value == number or isinstance(value, dt.date | dt.time | dt.timedelta) or number != number
+
+
+def test_typed_values_follow_python_calamine():
+    assert display.typed_value(45000, "yyyy-mm-dd") == dt.date(2023, 3, 15)
+    assert display.typed_value(45000.5, "m/d") == dt.datetime(2023, 3, 15, 12)
+    assert display.typed_value(0.5, "h:mm") == dt.time(12)
+    assert display.typed_value(1.5, "[h]:mm:ss") == dt.timedelta(days=1, hours=12)
+    assert display.typed_value(0.25, "0%") == 0.25

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import warnings
 import zipfile
@@ -553,3 +554,117 @@ def build_corpus(directory: Path) -> dict[str, Path]:
         b'+ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-<worksheet/>')))
     put("xml_malformed_sheet", rezip(replace(members, sheet1, b"<worksheet><sheetData><row>")))
     return cases
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile twists on a real return (issue 9): cells a spreadsheet library would size its work by
+# --------------------------------------------------------------------------------------------
+
+def sheet_parts(members: list[tuple[str, bytes]]) -> dict[str, str]:
+    """Sheet name -> its part, from workbook.xml and its relationships (a regex is enough for the
+    workbooks our generator writes)."""
+    files = dict(members)
+    rels = dict(re.findall(rb'Id="(rId\d+)"[^>]*Target="([^"]+)"', files["xl/_rels/workbook.xml.rels"]))
+    rels.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*Id="(rId\d+)"',
+                                             files["xl/_rels/workbook.xml.rels"])})
+    out = {}
+    for name, rid in re.findall(rb'<sheet name="([^"]+)"[^>]*r:id="(rId\d+)"', files["xl/workbook.xml"]):
+        out[name.decode()] = "xl/" + rels[rid].decode().lstrip("/").removeprefix("xl/")
+    return out
+
+
+def _append_rows(xml: bytes, rows: bytes) -> bytes:
+    return xml.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+
+
+def _cell_at_end_of_row(xml: bytes, row: int, cell: bytes) -> bytes:
+    match = re.search(rb'<row r="%d"[^>]*>.*?</row>' % row, xml, re.DOTALL)
+    assert match is not None, f"row {row} not found"
+    end = match.end() - len(b"</row>")
+    return xml[:end] + cell + xml[end:]
+
+
+def without_refs(xml: bytes) -> bytes:
+    """The sheet with every ``r=`` removed from rows and cells, gaps filled with empty ``<c/>``
+    elements and empty rows, so that position alone locates each cell (as the format allows)."""
+    def col_of(ref: bytes) -> int:
+        letters = re.match(rb"[A-Z]+", ref).group(0)  # type: ignore[union-attr]
+        n = 0
+        for ch in letters:
+            n = n * 26 + ch - 64
+        return n - 1
+
+    head, rest = xml.split(b"<sheetData>", 1)
+    body, tail = rest.split(b"</sheetData>", 1)
+    out = bytearray()
+    expected_row = 1
+    for row in re.finditer(rb"<row r=\"(\d+)\"([^>]*?)(/>|>(.*?)</row>)", body, re.DOTALL):
+        number = int(row.group(1))
+        out += b"<row/>" * (number - expected_row)
+        expected_row = number + 1
+        attrs = re.sub(rb'\s*spans="[^"]*"', b"", row.group(2))
+        cells = row.group(4) or b""
+        rebuilt = bytearray()
+        next_col = 0
+        for cell in re.finditer(rb'<c r="([A-Z]+\d+)"(.*?)(?:/>|>(.*?)</c>)', cells, re.DOTALL):
+            col = col_of(cell.group(1))
+            rebuilt += b"<c/>" * (col - next_col)
+            next_col = col + 1
+            inner = cell.group(3)
+            rebuilt += b"<c" + cell.group(2) + (b"/>" if inner is None else b">" + inner + b"</c>")
+        out += b"<row" + attrs + b">" + bytes(rebuilt) + b"</row>"
+    return head + b"<sheetData>" + bytes(out) + b"</sheetData>" + tail
+
+
+def wide_no_ref_sheet() -> bytes:
+    """One row of 16,384 cells then 38,000 rows, no ``r=`` anywhere (~29 KB compressed): a reader
+    that sizes a dense range by the extent asks for about 20 GB."""
+    # varied values keep the part under the compression-ratio limit: this is about cells, not zip
+    wide = b"<row>" + b"".join(b"<c><v>%d</v></c>" % (i * 7919 % 10007) for i in range(16_384))
+    tall = b"".join(b"<row><c><v>%d</v></c></row>" % (i * 104729 % 100003) for i in range(38_000))
+    return sheet_xml_raw(wide + b"</row>" + tall)
+
+
+def sheet_xml_raw(rows: bytes) -> bytes:
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b"<sheetData>" + rows + b"</sheetData></worksheet>")
+
+
+def return_variants(members: list[tuple[str, bytes]], project_sheet: str,
+                    lists_sheet: str = "_lists", other_sheet: str = "填表说明"
+                    ) -> dict[str, list[tuple[str, bytes]]]:
+    """Hostile variants of a real filled return (its zip members), each ``{case: members}``.
+
+    All of them are readable: a reader must give the return's own values (or a clear refusal),
+    never abort. ``project_sheet`` names a sheet the reader reads, ``lists_sheet`` the hidden sheet
+    carrying the stamp's copy, ``other_sheet`` a sheet the reader never needs."""
+    parts = sheet_parts(members)
+    files = dict(members)
+    project, lists, other = parts[project_sheet], parts[lists_sheet], parts[other_sheet]
+    sheet = files[project]
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    out: dict[str, list[tuple[str, bytes]]] = {}
+    out["far_cell_xfd1048576"] = replace(members, project, _append_rows(sheet, far))
+    out["far_cells_xfd20_a1048576"] = replace(members, project, _append_rows(
+        _cell_at_end_of_row(sheet, 20, b'<c r="XFD20"><v>7</v></c>'),
+        b'<row r="1048576"><c r="A1048576"><v>8</v></c></row>'))
+    out["out_of_grid_refs"] = replace(members, project, _append_rows(
+        _cell_at_end_of_row(sheet, 20, b'<c r="ZZZZZZ20"><v>7</v></c>'),
+        b'<row r="4294967295"><c r="A4294967295"><v>9</v></c></row>'
+        b'<row r="99999999999999999999"><c r="B99999999999999999999"><v>9</v></c></row>'))
+    out["rows_far_apart"] = replace(members, project, _append_rows(
+        sheet, b'<row r="500000"><c r="C500000"><v>1</v></c></row>'
+               b'<row r="1000000"><c r="D1000000"><v>2</v></c></row>' + far))
+    out["no_refs_project_sheet"] = replace(members, project, without_refs(sheet))
+    out["wide_no_refs_sheet"] = replace(members, other, wide_no_ref_sheet())
+    for count in ("4294967295", "18446744073709551615"):
+        sst = re.sub(rb'count="\d+" uniqueCount="\d+"',
+                     f'count="{count}" uniqueCount="{count}"'.encode(), files["xl/sharedStrings.xml"])
+        assert sst != files["xl/sharedStrings.xml"]
+        out[f"shared_strings_count_{count}"] = replace(members, "xl/sharedStrings.xml", sst)
+    lists_far = _append_rows(files[lists], b'<row r="1048576"><c r="Z1048576"><v>1</v></c></row>')
+    out["lists_far_cell_with_properties"] = replace(members, lists, lists_far)
+    out["lists_far_cell_without_properties"] = [
+        (n, d) for n, d in replace(members, lists, lists_far) if n != "docProps/custom.xml"]
+    return out

@@ -52,6 +52,9 @@ MESSAGES: dict[str, str] = {
     "unknown_form": "不是本系统下发的绩效目标表模板（找不到模板标记和对应的工作表），请使用下发的模板填报",
     "unknown_spec": "文件标记的表样“{spec}”（版本{version}）不是本系统已知的表样",
     "wrong_spec": "该文件是“{spec}”（版本{version}）模板，不是指定的“{expected}”（版本{expected_version}）",
+    "too_many_projects": "项目表过多（超过{limit}个），不是本系统下发的模板，已拒绝读取",
+    "too_many_sheets": "工作表过多（超过{limit}个），不是本系统下发的模板，已拒绝读取",
+    "shared_sheet_part": "文件结构异常（多个工作表指向同一份内容），不是本系统下发的模板，已拒绝读取",
 }
 
 #: how much of a file :func:`sniff` looks at
@@ -87,6 +90,9 @@ class Limits:
     max_cells_per_sheet: int = 200_000
     #: wall time per file: enforced by the callers (code ``timeout``)
     max_seconds: float = 5.0
+    #: project sheets of one return (code ``too_many_projects``); a workbook with more than this
+    #: plus 10 sheets in all is refused before anything is read (``too_many_sheets``)
+    max_project_sheets: int = 200
 
 
 DEFAULT_LIMITS = Limits()

@@ -7,13 +7,15 @@ hardened parser of :mod:`._safety`.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
 from ..stamp import PROPERTY_PREFIX
-from ._safety import Package, check_xml_prolog, workbook_error
+from ._safety import Package, check_xml_prolog, resolve_target, workbook_error
+from ._xml import XmlForbidden, expat_parser
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -38,6 +40,10 @@ class WorkbookParts:
     names: dict[tuple[str | None, str], str] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)
     structure_locked: bool = False
+    #: sheet name -> its part (through the workbook's relationships)
+    sheet_parts: dict[str, str] = field(default_factory=dict)
+    shared_strings: str | None = None
+    styles: str | None = None
 
 
 def _col(letters: str) -> int:
@@ -60,42 +66,16 @@ def parse_ref(text: str) -> NameRef | None:
     return NameRef(sheet, r1, c1, r2, c2)
 
 
-class _Forbidden(Exception):
-    pass
-
-
-def _refuse(*_args: object) -> None:
-    raise _Forbidden
-
-
-def _expat(data: bytes, start: Any, end: Any = None, text: Any = None) -> None:
-    """Stream ``data`` through expat with handlers, DTDs and entities refused.
-
-    The parts read here are small and read on every file: building an ElementTree for them cost
-    more than the rest of the reading (measured in benchmarks/bench_read.py)."""
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.StartDoctypeDeclHandler = _refuse
-    parser.EntityDeclHandler = _refuse
-    parser.UnparsedEntityDeclHandler = _refuse
-    parser.ExternalEntityRefHandler = _refuse  # type: ignore[assignment]
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.buffer_text = True
-    parser.StartElementHandler = start
-    if end is not None:
-        parser.EndElementHandler = end
-    if text is not None:
-        parser.CharacterDataHandler = text
-    parser.Parse(data, True)
-
-
 def workbook_parts(pkg: Package, workbook_part: str = "xl/workbook.xml") -> WorkbookParts:
     out = WorkbookParts()
+    rids: list[str] = []
     state: dict[str, Any] = {"name": None, "buf": []}
     main = NS_MAIN[1:]
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if tag == main + "sheet":
             out.sheets.append((attrs.get("name", ""), attrs.get("state", "visible")))
+            rids.append(attrs.get(NS_REL[1:] + "id", ""))
         elif tag == main + "definedName":
             local = attrs.get("localSheetId")
             scope = None
@@ -116,6 +96,7 @@ def workbook_parts(pkg: Package, workbook_part: str = "xl/workbook.xml") -> Work
             state["buf"].append(data)
 
     _parse(pkg, workbook_part, start, end, text)
+    _relations(pkg, workbook_part, out, rids)
     if "docProps/custom.xml" in pkg.names:
         prop: dict[str, Any] = {"name": None, "buf": []}
         custom = NS_CUSTOM[1:]
@@ -143,8 +124,40 @@ def _parse(pkg: Package, part: str, start: Any, end: Any, text: Any) -> None:
     data = pkg.read_part(part)
     check_xml_prolog(data)
     try:
-        _expat(data, start, end, text)
-    except _Forbidden:
+        expat_parser(data, start, end, text)
+    except XmlForbidden:
         raise workbook_error("xml_forbidden", path=pkg.path, detail=part) from None
     except expat.ExpatError as exc:
         raise workbook_error("xml_malformed", path=pkg.path, detail=f"{part}: {exc}") from None
+
+
+_REL_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def _relations(pkg: Package, workbook_part: str, out: WorkbookParts, rids: list[str]) -> None:
+    """Sheet parts, shared strings and styles through the workbook's relationships (the usual
+    names where a relationship is missing)."""
+    rels_part = posixpath.join(posixpath.dirname(workbook_part), "_rels",
+                               posixpath.basename(workbook_part) + ".rels")
+    targets: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    if pkg.find(rels_part) is not None:
+        rel_tag = "http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            if tag == rel_tag and (attrs.get("TargetMode") or "Internal") != "External" \
+                    and len(targets) < 100_000:
+                target = resolve_target(workbook_part, attrs.get("Target") or "")
+                targets[attrs.get("Id", "")] = target
+                kind = (attrs.get("Type") or "").rsplit("/", 1)[-1]
+                kinds.setdefault(kind, target)
+
+        _parse(pkg, rels_part, start, None, None)
+    base = posixpath.dirname(workbook_part)
+    for index, ((name, _state), rid) in enumerate(zip(out.sheets, rids, strict=True)):
+        part = targets.get(rid) or posixpath.join(base, f"worksheets/sheet{index + 1}.xml")
+        found = pkg.find(part)
+        if found is not None:
+            out.sheet_parts[name] = found
+    out.shared_strings = pkg.find(kinds.get("sharedStrings") or posixpath.join(base, "sharedStrings.xml"))
+    out.styles = pkg.find(kinds.get("styles") or posixpath.join(base, "styles.xml"))

@@ -1,9 +1,12 @@
-"""Reading a returned workbook through its layout plan.
+"""Reading a returned workbook through its layout plan into a :class:`RawWorkbook`.
 
 Order of work, cheapest and safest first: size/zip/type checks (:mod:`._safety`), the small XML
-parts (sheets, names, stamp), the spec and layout the stamp names, then cell values with
-python-calamine for just the sheets and rows the layout needs. Nothing here knows a rule; the
-user's file is only ever opened for reading.
+parts (sheets, names, stamp), the spec and layout the stamp names, then the planned cells only,
+streamed out of the sheets that hold them (:mod:`._cells`). What comes back is the workbook as
+stored: each planned cell with its type, number format and protection, plus the findings about
+the workbook's shape (labels, project count, damaged input cells). Interpreting values is the
+pipeline's next step (:mod:`xltargets.pipeline`); nothing here knows a rule, and the user's file
+is only ever opened for reading.
 """
 
 from __future__ import annotations
@@ -13,28 +16,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import python_calamine
-from python_calamine import CalamineWorkbook
-
 from .._atomic import sha256_file
-from ..checks import run_checks
 from ..errors import SpecError, WorkbookError, XltargetsError
 from ..findings import Finding, Severity
-from ..form import normalize
 from ..layout import Layout, SheetLayout, plan, sheet_name
+from ..layout.model import Input, a1
 from ..spec import load_spec
 from ..spec.load import builtin_ids, spec_hash
-from ..spec.model import Spec
+from ..spec.model import Kind, Spec
 from ..stamp import STAMP_HEADER, Stamp
-from ..submission import Submission, build_submission
+from ..values import _display as display
+from ._cells import (
+    BLANK,
+    NUMBER,
+    SHARED_STRING,
+    RawCell,
+    SheetCells,
+    Styles,
+    read_shared_strings,
+    read_sheet,
+    read_styles,
+)
 from ._parts import WorkbookParts, parse_ref, workbook_parts
-from ._safety import Limits, Package, check_parts_for_calamine, open_package, workbook_error
+from ._safety import Limits, Package, open_package, workbook_error
 
-CALAMINE_ERRORS = (python_calamine.CalamineError, python_calamine.PasswordError,
-                   python_calamine.XmlError, python_calamine.ZipError)
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 #: share of a sheet's printed labels that may differ before the sheet is "not our template"
 LABEL_MISMATCH_LIMIT = 0.5
+#: where the stamp's copy is looked for on a lists sheet: its first rows and columns
+STAMP_ROWS, STAMP_COLS = 40, 64
+#: kinds whose cells hold text (a number there was converted by the spreadsheet)
+TEXT_KINDS = frozenset({Kind.text, Kind.long_text, Kind.choice, Kind.text_list,
+                        Kind.indicator_value})
+
+Path_ = tuple[str | int, ...]
 
 
 @dataclass
@@ -43,93 +58,75 @@ class ReadOptions:
     limits: Limits = field(default_factory=Limits)
 
 
+@dataclass
+class RawWorkbook:
+    """A returned workbook as stored, located through its layout: the reader's whole result."""
+
+    path: Path
+    stamp: Stamp | None
+    spec: Spec
+    layout: Layout
+    #: sheet name -> input path -> the stored cell (None: no cell element there)
+    cells: dict[str, dict[Path_, RawCell | None]]
+    findings: list[Finding]
+    source: dict[str, Any]
+    macros: bool = False
+
+    @property
+    def year(self) -> int:
+        if self.stamp is not None and self.stamp.year:
+            return self.stamp.year
+        for sheet in self.layout.sheets:
+            for inp in sheet.inputs:
+                if inp.source != "year":
+                    continue  # the year is the cell the spec says the generator set (source: year)
+                cell = self.cells.get(sheet.name, {}).get(inp.path)
+                if cell is not None and cell.type == NUMBER and 2000 <= cell.value <= 2100:
+                    return int(cell.value)
+        return 0
+
+
 def _clean(text: Any) -> str:
     return _SPACE.sub("", str(text or ""))
 
 
-class _Grid:
-    """Cell values of one sheet, read row by row only as far as the layout needs."""
-
-    def __init__(self, wb: CalamineWorkbook, name: str, n_rows: int, limits: Limits,
-                 path: Path) -> None:
-        sheet = wb.get_sheet_by_name(name)
-        if sheet.height * max(sheet.width, 1) > limits.max_cells_per_sheet:
-            raise workbook_error("too_many_cells", path=path, limit=limits.max_cells_per_sheet,
-                                 detail=name)
-        self.rows: list[list[Any]] = []
-        for i, row in enumerate(sheet.iter_rows()):
-            if i >= n_rows:
-                break
-            self.rows.append(row)
-        # iter_rows starts at the first used row: shift to A1 coordinates
-        self.r0, self.c0 = sheet.start if sheet.start is not None else (0, 0)
-
-    def get(self, r: int, c: int) -> Any:
-        rr, cc = r - self.r0, c - self.c0
-        if rr < 0 or cc < 0 or rr >= len(self.rows):
-            return None
-        row = self.rows[rr]
-        if cc >= len(row):
-            return None
-        value = row[cc]
-        return None if value == "" else value
-
-
-def read_workbook(path: str | Path, options: ReadOptions | None = None) -> Submission:
-    """Read, normalize and check one returned workbook.
+def read_raw(path: str | Path, options: ReadOptions | None = None) -> RawWorkbook:
+    """Read one returned workbook's planned cells, as stored.
 
     Raises :class:`WorkbookError` when the file cannot be read at all; everything wrong inside
-    a readable workbook comes back as findings in the :class:`Submission`.
-    """
+    a readable workbook comes back as findings."""
     options = options or ReadOptions()
     path = Path(path)
     with open_package(path, options.limits) as pkg:
-        try:
-            return _read(path, pkg, options)
-        except CALAMINE_ERRORS as exc:
-            # a part that passed the zip checks but that the cell reader cannot parse
-            raise workbook_error("corrupt_workbook", path=path,
-                                 detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        return _read(path, pkg, options)
 
 
-def _read(path: Path, pkg: Package, options: ReadOptions) -> Submission:
-    findings: list[Finding] = []
+def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:
     try:
         parts = workbook_parts(pkg, pkg.workbook_part)
     except WorkbookError:
         raise
     except (KeyError, ValueError) as exc:
-        raise workbook_error("missing_part", path=path, detail=str(exc)) from None
+        raise workbook_error("missing_part", path=path, detail=str(exc)[:200]) from None
+    _check_sheets(parts, pkg, path)
     sheet_names = [name for name, _ in parts.sheets]
-    check_parts_for_calamine(pkg, pkg.xml_parts())
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except CALAMINE_ERRORS as exc:
-        raise workbook_error("corrupt_workbook", path=path, detail=str(exc)[:200]) from None
-    try:
-        stamp = _stamp(parts, wb, sheet_names, options, path)
-        spec, spec_findings = _choose_spec(stamp, options, sheet_names, wb, path)
-        findings.extend(spec_findings)
-        project_sheet = next((s for s in spec.sheets if s.repeat == "per_project"), None)
-        count = 0
-        if project_sheet is not None:
-            while sheet_name(project_sheet, count + 1) in sheet_names:
-                count += 1
-            if stamp is not None and stamp.project_count != count:
-                findings.append(Finding(
-                    Severity.warning, "project_count_changed",
-                    f"下发模板含{stamp.project_count}个项目表，收回的文件有{count}个", value=count))
-        layout = plan(spec, count)
-        raw, label_findings = _extract(layout, parts, wb, options.limits, path)
-        findings.extend(label_findings)
-    finally:
-        wb.close()
-    year = stamp.year if stamp is not None and stamp.year else _year_from(raw, layout)
-    values = normalize(spec, layout, raw, year=year, region=stamp.region_code if stamp else "")
-    findings.extend(run_checks(values))
-    if pkg.has_macros:
-        findings.append(Finding(Severity.warning, "macros_present",
-                                "文件含有宏（.xlsm），已只读取数据、未运行任何宏；请使用下发的 .xlsx 模板"))
+    styles = read_styles(pkg, parts.styles)
+    stamp = _stamp(parts, pkg, styles)
+    spec, findings = _choose_spec(stamp, options, sheet_names, path)
+    project_sheet = next((s for s in spec.sheets if s.repeat == "per_project"), None)
+    count = 0
+    if project_sheet is not None:
+        limit = options.limits.max_project_sheets
+        while sheet_name(project_sheet, count + 1) in parts.sheet_parts:
+            count += 1
+            if count > limit:
+                raise workbook_error("too_many_projects", path=path, limit=limit)
+        if stamp is not None and stamp.project_count != count:
+            findings.append(Finding(
+                Severity.warning, "project_count_changed",
+                f"下发模板含{stamp.project_count}个项目表，收回的文件有{count}个", value=count))
+    layout = plan(spec, count)
+    cells = _extract(layout, parts, pkg, styles, findings)
     source = {
         "file": path.name,
         "sha256": sha256_file(path),
@@ -137,46 +134,82 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> Submission:
         "stamp": stamp.to_json() if stamp else None,
         "macros": pkg.has_macros,
     }
-    return build_submission(values, findings, source)
+    return RawWorkbook(path, stamp, spec, layout, cells, findings, source, pkg.has_macros)
 
 
-def _stamp(parts: WorkbookParts, wb: CalamineWorkbook, sheet_names: list[str],
-           options: ReadOptions, path: Path) -> Stamp | None:
+def _check_sheets(parts: WorkbookParts, pkg: Package, path: Path) -> None:
+    """A workbook with more sheets than any form, or whose sheets share one part, is not ours."""
+    limit = pkg.limits.max_project_sheets + 10
+    if len(parts.sheets) > limit:
+        raise workbook_error("too_many_sheets", path=path, limit=limit,
+                             detail=f"{len(parts.sheets)} 个工作表")
+    seen: dict[str, str] = {}
+    for name, part in parts.sheet_parts.items():
+        other = seen.setdefault(part, name)
+        if other != name:
+            raise workbook_error("shared_sheet_part", path=path,
+                                 detail=f"“{other[:40]}”与“{name[:40]}”指向同一部件 {part[:80]}")
+
+
+def _resolve(sheets: list[SheetCells], pkg: Package, parts: WorkbookParts, styles: Styles) -> None:
+    """Shared-string texts, number formats and locked flags of the cells kept."""
+    needed = {cell.value for sheet in sheets for cell in sheet.cells.values()
+              if cell.type == SHARED_STRING and cell.value >= 0}
+    strings = read_shared_strings(pkg, parts.shared_strings, needed)
+    for sheet in sheets:
+        for cell in sheet.cells.values():
+            if cell.type == SHARED_STRING:
+                cell.value = strings.get(cell.value, "")
+            cell.number_format = styles.format(cell.style)
+            cell.locked = styles.is_locked(cell.style)
+
+
+def _stamp(parts: WorkbookParts, pkg: Package, styles: Styles) -> Stamp | None:
     stamp = Stamp.from_mapping(parts.properties) if parts.properties else None
     if stamp is not None:
         return stamp
-    # the copy on the lists sheet survives programs that drop custom properties
-    for name in sheet_names:
+    # the copy on the lists sheet survives programs that drop custom properties: read through
+    # the same bounded path as every other sheet, its first rows and columns only
+    for name, part in parts.sheet_parts.items():
         if not name.startswith("_"):
             continue
-        try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except CALAMINE_ERRORS:
-            continue
-        for row in rows[:1]:
-            for c, value in enumerate(row):
-                if value == STAMP_HEADER:
-                    data = {str(r[c]): str(r[c + 1]) for r in rows[1:40]
-                            if len(r) > c + 1 and r[c] not in ("", None)}
-                    return Stamp.from_mapping(data)
+        window = {(r, c) for r in range(STAMP_ROWS) for c in range(STAMP_COLS)}
+        sheet = read_sheet(pkg, part, window)
+        _resolve([sheet], pkg, parts, styles)
+        got = sheet.cells
+        for (r, c), cell in got.items():
+            if r == 0 and cell.value == STAMP_HEADER:
+                data: dict[str, str] = {}
+                for row in range(1, STAMP_ROWS):
+                    key, value = got.get((row, c)), got.get((row, c + 1))
+                    if key is None or key.value in ("", None):
+                        continue
+                    data[_text(key)] = "" if value is None else _text(value)
+                return Stamp.from_mapping(data)
     return None
 
 
+def _text(cell: RawCell) -> str:
+    if cell.type == NUMBER:
+        return display.shown_text(cell.value, "General")
+    return "" if cell.value is None else str(cell.value)
+
+
 def _choose_spec(stamp: Stamp | None, options: ReadOptions, sheet_names: list[str],
-                 wb: CalamineWorkbook, path: Path) -> tuple[Spec, list[Finding]]:
+                 path: Path) -> tuple[Spec, list[Finding]]:
     findings: list[Finding] = []
     if options.spec is not None:
         spec = options.spec if isinstance(options.spec, Spec) else load_spec(options.spec)
         if stamp is not None and stamp.spec_id != spec.id:
-            raise workbook_error("wrong_spec", path=path, spec=stamp.spec_id,
-                                 version=stamp.spec_version, expected=spec.id,
+            raise workbook_error("wrong_spec", path=path, spec=stamp.spec_id[:80],
+                                 version=stamp.spec_version[:40], expected=spec.id,
                                  expected_version=spec.version)
     elif stamp is not None:
         try:
             spec = load_spec(stamp.spec_id)
         except SpecError:
-            raise workbook_error("unknown_spec", path=path, spec=stamp.spec_id,
-                                 version=stamp.spec_version) from None
+            raise workbook_error("unknown_spec", path=path, spec=stamp.spec_id[:80],
+                                 version=stamp.spec_version[:40]) from None
     else:
         spec = _guess_spec(sheet_names, path)
         findings.append(Finding(Severity.warning, "no_stamp",
@@ -186,44 +219,50 @@ def _choose_spec(stamp: Stamp | None, options: ReadOptions, sheet_names: list[st
     if stamp is not None and stamp.spec_version != spec.version:
         findings.append(Finding(
             Severity.warning, "spec_version_mismatch",
-            f"文件使用的模板版本为{stamp.spec_version}，当前表样“{spec.id}”版本为{spec.version}，"
-            "已按当前版本读取，请核对", value=stamp.spec_version))
+            f"文件使用的模板版本为{stamp.spec_version[:40]}，当前表样“{spec.id}”版本为{spec.version}，"
+            "已按当前版本读取，请核对", value=stamp.spec_version[:40]))
     elif stamp is not None and stamp.spec_hash and stamp.spec_hash != spec_hash(spec):
         findings.append(Finding(
             Severity.warning, "spec_changed",
-            f"表样“{spec.id}”版本{spec.version}的内容在下发后有改动（模板 {stamp.spec_hash}，"
-            f"当前 {spec_hash(spec)}），请核对", value=stamp.spec_hash))
+            f"表样“{spec.id}”版本{spec.version}的内容在下发后有改动（模板 {stamp.spec_hash[:40]}，"
+            f"当前 {spec_hash(spec)}），请核对", value=stamp.spec_hash[:40]))
     return spec, findings
 
 
 def _guess_spec(sheet_names: list[str], path: Path) -> Spec:
+    names = set(sheet_names)
     for spec_id in builtin_ids():
         spec = load_spec(spec_id)
         fixed = [sheet_name(s, None) for s in spec.sheets if s.repeat == "once"]
-        if fixed and all(name in sheet_names for name in fixed):
+        if fixed and all(name in names for name in fixed):
             return spec
     raise workbook_error("unknown_form", path=path)
 
 
-def _extract(layout: Layout, parts: WorkbookParts, wb: CalamineWorkbook, limits: Limits,
-             path: Path) -> tuple[dict[str, dict[tuple[str | int, ...], Any]], list[Finding]]:
-    raw: dict[str, dict[tuple[str | int, ...], Any]] = {}
-    findings: list[Finding] = []
-    present = {name for name, _ in parts.sheets}
+def _extract(layout: Layout, parts: WorkbookParts, pkg: Package, styles: Styles,
+             findings: list[Finding]) -> dict[str, dict[Path_, RawCell | None]]:
+    planned: list[tuple[SheetLayout, dict[Path_, tuple[int, int]], SheetCells]] = []
     for sheet in layout.sheets:
-        if sheet.name not in present:
+        part = parts.sheet_parts.get(sheet.name)
+        if part is None:
             findings.append(Finding(Severity.error, "sheet_missing",
                                     f"缺少工作表“{sheet.name}”", sheet=sheet.name))
             continue
-        grid = _Grid(wb, sheet.name, sheet.n_rows + 5, limits, path)
-        findings.extend(_check_labels(sheet, grid))
-        cells: dict[tuple[str | int, ...], Any] = {}
         offsets = _name_offsets(sheet, parts)
+        where: dict[Path_, tuple[int, int]] = {}
         for inp in sheet.inputs:
             dr, dc = offsets.get(inp.field, (0, 0))
-            cells[inp.path] = grid.get(inp.box.r1 + dr, inp.box.c1 + dc)
-        raw[sheet.name] = cells
-    return raw, findings
+            where[inp.path] = (inp.box.r1 + dr, inp.box.c1 + dc)
+        wanted = set(where.values())
+        wanted.update((st.box.r1, st.box.c1) for st in sheet.statics)
+        planned.append((sheet, where, read_sheet(pkg, part, wanted)))
+    _resolve([got for _, _, got in planned], pkg, parts, styles)
+    raw: dict[str, dict[Path_, RawCell | None]] = {}
+    for sheet, where, got in planned:
+        findings.extend(_check_labels(sheet, got))
+        raw[sheet.name] = {path: got.cells.get(rc) for path, rc in where.items()}
+        findings.extend(_tampered(sheet, where, got))
+    return raw
 
 
 def _name_offsets(sheet: SheetLayout, parts: WorkbookParts) -> dict[str, tuple[int, int]]:
@@ -252,16 +291,17 @@ def _name_offsets(sheet: SheetLayout, parts: WorkbookParts) -> dict[str, tuple[i
     return out
 
 
-def _check_labels(sheet: SheetLayout, grid: _Grid) -> list[Finding]:
+def _check_labels(sheet: SheetLayout, got: SheetCells) -> list[Finding]:
     checked = 0
     wrong: list[tuple[str, str, str]] = []
     for st in sheet.statics:
         if st.template or not st.text.strip() or st.style not in ("label", "header", "fixed"):
             continue
         checked += 1
-        got = grid.get(st.box.r1, st.box.c1)
-        if _clean(got) != _clean(st.text):
-            wrong.append((st.box.ref, st.text, "" if got is None else str(got)))
+        cell = got.cells.get((st.box.r1, st.box.c1))
+        text = "" if cell is None or cell.type == BLANK else _text(cell)
+        if _clean(text) != _clean(st.text):
+            wrong.append((st.box.ref, st.text, text[:200]))
     if not wrong:
         return []
     if checked and len(wrong) / checked > LABEL_MISMATCH_LIMIT:
@@ -269,19 +309,58 @@ def _check_labels(sheet: SheetLayout, grid: _Grid) -> list[Finding]:
                         f"工作表“{sheet.name}”与模板格式不符（{len(wrong)}/{checked}个标题单元格不一致），"
                         "可能不是下发的模板或版本不同", sheet=sheet.name, cell=wrong[0][0])]
     return [Finding(Severity.warning, "label_changed",
-                    f"表头“{want}”被改为“{got}”，请勿修改表格结构", sheet=sheet.name, cell=ref,
-                    value=got) for ref, want, got in wrong]
+                    f"表头“{want}”被改为“{got_}”，请勿修改表格结构", sheet=sheet.name, cell=ref,
+                    value=got_) for ref, want, got_ in wrong]
 
 
-def _year_from(raw: dict[str, dict[tuple[str | int, ...], Any]], layout: Layout) -> int:
-    for sheet in layout.sheets:
-        for cell in sheet.inputs:
-            if cell.source != "year":
-                continue  # the year is the cell the spec says the generator set (source: year)
-            value = raw.get(sheet.name, {}).get(cell.path)
-            if isinstance(value, int | float) and 2000 <= value <= 2100:
-                return int(value)
-    return 0
+def expected_format_classes(inp: Input) -> frozenset[str]:
+    """The number-format classes an input cell may have without having been damaged."""
+    kind = inp.kind
+    if kind in (Kind.money, Kind.integer):
+        return frozenset({display.NUMBER})
+    if kind == Kind.percent:  # typing 25% makes any spreadsheet switch the cell to a % format
+        return frozenset({display.NUMBER, display.PERCENT})
+    if kind == Kind.date:
+        return frozenset({display.DATE})
+    return frozenset({display.GENERAL, display.TEXT})
 
 
-__all__ = ["ReadOptions", "XltargetsError", "read_workbook"]
+_FORMAT_ZH = {display.GENERAL: "常规", display.TEXT: "文本", display.DATE: "日期",
+              display.DURATION: "时间长度", display.PERCENT: "百分比", display.NUMBER: "数值"}
+
+
+def _tampered(sheet: SheetLayout, where: dict[Path_, tuple[int, int]],
+              got: SheetCells) -> list[Finding]:
+    """Input cells that came back locked, without their validation, or with another number
+    format: what pasting from another workbook does. One warning per cell naming what changed."""
+    out: list[Finding] = []
+    any_validation = bool(got.validated)
+    for inp in sheet.inputs:
+        if inp.fixed:
+            continue
+        rc = where[inp.path]
+        cell = got.cells.get(rc)
+        damage: list[str] = []
+        if cell is not None and not inp.prefillable and cell.locked:
+            damage.append("被锁定")
+        if any_validation and not inp.prefillable and rc not in got.validated:
+            damage.append("数据有效性（下拉列表/输入限制）丢失")
+        if cell is not None and not (cell.type == NUMBER and inp.kind in TEXT_KINDS):
+            # (a number in a text cell got its format from the typing: reported as not text)
+            cls = display.format_class(cell.number_format)
+            if cls not in expected_format_classes(inp):
+                damage.append(f"数字格式被改为“{_FORMAT_ZH[cls]}”（{cell.number_format[:30]}）")
+        if damage:
+            out.append(Finding(
+                Severity.warning, "input_cell_tampered",
+                f"“{inp.label}”单元格{'、'.join(damage)}，可能是从其他表格粘贴带入了格式；"
+                "请用“选择性粘贴→数值”（WPS：粘贴为数值）重新填写",
+                sheet=sheet.name, cell=a1(*rc)))
+    if not any_validation and sheet.inputs:
+        out.append(Finding(Severity.warning, "input_cell_tampered",
+                           f"工作表“{sheet.name}”的数据有效性（下拉列表/输入限制）已全部丢失，"
+                           "请使用下发的模板填报", sheet=sheet.name))
+    return out
+
+
+__all__ = ["RawWorkbook", "ReadOptions", "XltargetsError", "read_raw"]

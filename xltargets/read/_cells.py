@@ -1,0 +1,361 @@
+"""The cells the layout plan needs, streamed out of the sheet XML: nothing else is kept.
+
+One expat pass over each needed sheet keeps only the planned cells, located by their ``r=``
+reference (or by position where ``r=`` is missing, as the format allows), and the sheet's data
+validation ranges. Shared strings are then read only up to the highest index a kept cell uses, and
+styles.xml gives each kept cell its number format and ``locked`` flag.
+
+Nothing here allocates by what a file claims: a cell at XFD1048576, a row of 16,384 cells, a
+``uniqueCount`` of 2**64-1 or a reference outside the grid cost what their bytes cost, and the
+number of cell and row elements is counted against ``Limits.max_cells_per_sheet``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from xml.parsers import expat
+
+from ..values._display import format_code
+from ._limits import workbook_error
+from ._xml import XmlForbidden, _check_prolog, expat_parser
+from ._zip import Package
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_XM = "http://schemas.microsoft.com/office/excel/2006/main}"
+MAX_ROWS = 1_048_576
+MAX_COLS = 16_384
+#: Excel's limit on the text of one cell; longer text cannot come from a spreadsheet
+MAX_TEXT = 32_767
+#: data validation ranges looked at per sheet, and characters of one sqref
+MAX_VALIDATION_RANGES = 2_000
+_MAX_SQREF = 65_536
+#: cell formats (cellXfs) kept; Excel itself allows about 64,000
+MAX_STYLES = 65_536
+
+_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+# cell types (RawCell.type)
+SHARED_STRING = "shared_string"
+INLINE_STRING = "inline_string"
+STRING = "string"          # a formula's text result (t="str")
+NUMBER = "number"
+BOOLEAN = "boolean"
+ERROR = "error"
+ISO_DATE = "iso_date"      # t="d": an ISO 8601 text, rare
+BLANK = "blank"            # the cell element exists (formatted) but holds no value
+TEXT_TYPES = frozenset({SHARED_STRING, INLINE_STRING, STRING})
+
+
+class RawCell:
+    """One planned cell as stored: its value, type, number format and protection."""
+
+    __slots__ = ("formula", "locked", "number_format", "style", "type", "value")
+
+    def __init__(self, type_: str, value: Any, style: int, formula: bool) -> None:
+        self.type = type_
+        #: str for strings and errors, float for numbers, bool for booleans, None when blank
+        self.value = value
+        self.style = style
+        self.formula = formula
+        self.number_format = "General"
+        self.locked = True
+
+    def __repr__(self) -> str:
+        return (f"RawCell({self.type}, {self.value!r}, fmt={self.number_format!r}, "
+                f"locked={self.locked}, formula={self.formula})")
+
+
+def parse_cell_ref(ref: str) -> tuple[int, int] | None:
+    """0-based (row, col) of an A1 reference inside the grid, else None."""
+    m = _REF.fullmatch(ref)
+    if m is None:
+        return None
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    row = int(m.group(2))
+    if col > MAX_COLS or row > MAX_ROWS:
+        return None
+    return row - 1, col - 1
+
+
+def parse_range(text: str) -> tuple[int, int, int, int] | None:
+    first, _, second = text.replace("$", "").partition(":")
+    a = parse_cell_ref(first)
+    b = parse_cell_ref(second) if second else a
+    if a is None or b is None:
+        return None
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])
+
+
+class SheetCells:
+    """What one pass over a sheet kept."""
+
+    __slots__ = ("cells", "validated")
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], RawCell] = {}
+        #: the wanted cells that some data validation covers
+        self.validated: set[tuple[int, int]] = set()
+
+
+def read_sheet(pkg: Package, part: str, wanted: Iterable[tuple[int, int]]) -> SheetCells:
+    """Stream ``part`` keeping the cells in ``wanted`` ((row, col), 0-based) and which of them
+    carry a data validation."""
+    want = wanted if isinstance(wanted, set | frozenset | dict) else set(wanted)
+    data = pkg.read_part(part)
+    limit = pkg.limits.max_cells_per_sheet
+    out = SheetCells()
+    cells = out.cells
+    ranges: list[tuple[int, int, int, int]] = []
+    c_tag, v_tag, row_tag = NS_MAIN + "c", NS_MAIN + "v", NS_MAIN + "row"
+    f_tag, t_tag, rph_tag = NS_MAIN + "f", NS_MAIN + "t", NS_MAIN + "rPh"
+    dv_tag, xm_sqref = NS_MAIN + "dataValidation", NS_XM + "sqref"
+    x14_dv = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}dataValidation"
+    # [row, col, elements, capturing cell, text parts, in <v>/<t>, rPh depth, sqref capture]
+    state: list[Any] = [-1, -1, 0, None, [], False, 0, None]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == c_tag:
+            state[2] += 1
+            if state[2] > limit:
+                raise workbook_error("too_many_cells", path=pkg.path, limit=limit, detail=part)
+            ref = attrs.get("r")
+            if ref is None:
+                if state[0] < 0:
+                    state[0] = 0
+                state[1] += 1
+                where: tuple[int, int] | None = (state[0], state[1])
+            else:
+                where = parse_cell_ref(ref)
+                if where is not None:
+                    state[0], state[1] = where
+            if where is None or where not in want:
+                return
+            style = attrs.get("s")
+            cell = RawCell(attrs.get("t") or "n", None,
+                           int(style) if style is not None and style.isdigit() and len(style) < 7
+                           else 0, False)
+            cells[where] = cell
+            state[3] = cell
+            state[4] = []
+        elif tag == row_tag:
+            state[2] += 1
+            if state[2] > limit:
+                raise workbook_error("too_many_cells", path=pkg.path, limit=limit, detail=part)
+            ref = attrs.get("r")
+            if ref is not None and ref.isdigit() and 0 < len(ref) < 8 and int(ref) <= MAX_ROWS:
+                state[0] = int(ref) - 1
+            else:
+                state[0] += 1
+            state[1] = -1
+        elif state[3] is not None:
+            if tag == v_tag or (tag == t_tag and state[6] == 0):
+                state[5] = True
+            elif tag == f_tag:
+                state[3].formula = True
+            elif tag == rph_tag:
+                state[6] += 1
+        elif tag == dv_tag:
+            sqref = attrs.get("sqref")
+            if sqref:
+                _add_ranges(ranges, sqref)
+        elif tag == xm_sqref:
+            state[7] = []
+        elif tag == x14_dv:
+            sqref = attrs.get("sqref")
+            if sqref:
+                _add_ranges(ranges, sqref)
+
+    def end(tag: str) -> None:
+        if tag == c_tag:
+            cell = state[3]
+            if cell is not None:
+                _finish(cell, "".join(state[4]))
+                state[3] = None
+        elif state[3] is not None:
+            if tag in (v_tag, t_tag):
+                state[5] = False
+            elif tag == rph_tag:
+                state[6] -= 1
+        elif tag == xm_sqref and state[7] is not None:
+            _add_ranges(ranges, "".join(state[7]))
+            state[7] = None
+
+    def text(data: str) -> None:
+        if state[5]:
+            state[4].append(data)
+        elif state[7] is not None:
+            state[7].append(data)
+
+    _run(pkg, part, data, start, end, text)
+    if ranges and want:
+        out.validated = _covered(want, ranges)
+    return out
+
+
+def _finish(cell: RawCell, text: str) -> None:
+    kind = cell.type
+    if kind == "n":
+        if not text:
+            cell.type = BLANK
+            return
+        try:
+            cell.value = float(text) if len(text) < 400 else float("nan")
+        except ValueError:
+            cell.type, cell.value = ERROR, text[:64]
+            return
+        cell.type = NUMBER
+    elif kind == "s":
+        cell.type = SHARED_STRING
+        cell.value = int(text) if text.isdigit() and len(text) < 11 else -1
+    elif kind == "inlineStr":
+        cell.type, cell.value = INLINE_STRING, text[:MAX_TEXT]
+    elif kind == "str":
+        cell.type, cell.value = STRING, text[:MAX_TEXT]
+    elif kind == "b":
+        cell.type, cell.value = BOOLEAN, text.strip() in ("1", "true")
+    elif kind == "e":
+        cell.type, cell.value = ERROR, text[:64]
+    elif kind == "d":
+        cell.type, cell.value = ISO_DATE, text[:64]
+    else:
+        cell.type, cell.value = (BLANK, None) if not text else (STRING, text[:MAX_TEXT])
+
+
+def _add_ranges(ranges: list[tuple[int, int, int, int]], sqref: str) -> None:
+    for piece in sqref[:_MAX_SQREF].split():
+        if len(ranges) >= MAX_VALIDATION_RANGES:
+            return
+        box = parse_range(piece)
+        if box is not None:
+            ranges.append(box)
+
+
+def _covered(want: Iterable[tuple[int, int]], ranges: list[tuple[int, int, int, int]]
+             ) -> set[tuple[int, int]]:
+    wanted = list(want)
+    covered: set[tuple[int, int]] = set()
+    for r1, c1, r2, c2 in ranges:
+        for where in wanted:
+            if r1 <= where[0] <= r2 and c1 <= where[1] <= c2:
+                covered.add(where)
+    return covered
+
+
+class _Stop(Exception):
+    """Raised from a handler to stop parsing once everything needed was read."""
+
+
+def read_shared_strings(pkg: Package, part: str | None, needed: set[int]) -> dict[int, str]:
+    """The shared strings at the indices in ``needed``, read no further than the highest one.
+
+    The part's ``count`` and ``uniqueCount`` are never used: they are claims."""
+    if not needed or part is None or pkg.find(part) is None:
+        return {}
+    data = pkg.read_part(part)
+    last = max(needed)
+    si_tag, t_tag, rph_tag = NS_MAIN + "si", NS_MAIN + "t", NS_MAIN + "rPh"
+    out: dict[int, str] = {}
+    # [index, capturing, in <t>, rPh depth, parts]
+    state: list[Any] = [-1, False, False, 0, []]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == si_tag:
+            state[0] += 1
+            state[1] = state[0] in needed
+            state[4] = []
+        elif tag == t_tag and state[1] and state[3] == 0:
+            state[2] = True
+        elif tag == rph_tag:
+            state[3] += 1
+
+    def end(tag: str) -> None:
+        if tag == si_tag:
+            if state[1]:
+                out[state[0]] = "".join(state[4])[:MAX_TEXT]
+            if state[0] >= last:
+                raise _Stop
+            state[1] = False
+        elif tag == t_tag:
+            state[2] = False
+        elif tag == rph_tag:
+            state[3] -= 1
+
+    def text(data: str) -> None:
+        if state[2]:
+            state[4].append(data)
+
+    _run(pkg, part, data, start, end, text)
+    return out
+
+
+class Styles:
+    """Number format code and locked flag of every cell format (cellXfs), by index."""
+
+    __slots__ = ("formats", "locked")
+
+    def __init__(self) -> None:
+        self.formats: list[str] = []
+        self.locked: list[bool] = []
+
+    def format(self, index: int) -> str:
+        return self.formats[index] if 0 <= index < len(self.formats) else "General"
+
+    def is_locked(self, index: int) -> bool:
+        return self.locked[index] if 0 <= index < len(self.locked) else True
+
+
+def read_styles(pkg: Package, part: str | None) -> Styles:
+    styles = Styles()
+    if part is None or pkg.find(part) is None:
+        return styles
+    data = pkg.read_part(part)
+    custom: dict[int, str] = {}
+    ids: list[int] = []
+    xfs_tag, xf_tag, prot_tag = NS_MAIN + "cellXfs", NS_MAIN + "xf", NS_MAIN + "protection"
+    fmt_tag = NS_MAIN + "numFmt"
+    # [inside cellXfs]
+    state = [False]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == xf_tag and state[0]:
+            if len(ids) < MAX_STYLES:
+                ids.append(_small_int(attrs.get("numFmtId")))
+                styles.locked.append(True)
+        elif tag == prot_tag and state[0] and len(ids) <= MAX_STYLES and styles.locked:
+            locked = attrs.get("locked")
+            styles.locked[-1] = locked not in ("0", "false")
+        elif tag == xfs_tag:
+            state[0] = True
+        elif tag == fmt_tag and len(custom) < MAX_STYLES:
+            custom[_small_int(attrs.get("numFmtId"))] = (attrs.get("formatCode") or "")[:255]
+
+    def end(tag: str) -> None:
+        if tag == xfs_tag:
+            state[0] = False
+
+    _run(pkg, part, data, start, end, None)
+    styles.formats = [format_code(i, custom) for i in ids]
+    return styles
+
+
+def _small_int(text: str | None) -> int:
+    return int(text) if text is not None and text.isdigit() and len(text) < 7 else 0
+
+
+def _run(pkg: Package, part: str, data: bytes, start: Any, end: Any, text: Any) -> None:
+    _check_prolog(data, pkg.path, part)
+    try:
+        expat_parser(data, start, end, text)
+    except _Stop:
+        return
+    except XmlForbidden:
+        raise workbook_error("xml_forbidden", path=pkg.path, detail=part) from None
+    except expat.ExpatError as exc:
+        raise workbook_error("xml_malformed", path=pkg.path, detail=f"{part}: {exc}") from None
+    except (ValueError, LookupError, UnicodeError) as exc:  # expat on odd encodings
+        raise workbook_error("xml_malformed", path=pkg.path,
+                             detail=f"{part}: {type(exc).__name__}") from None
