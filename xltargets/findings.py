@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+#: longest message and longest text value a finding carries (longer ones are cut with "…")
+MAX_MESSAGE = 500
+MAX_VALUE = 200
+
 
 class Severity(StrEnum):
     error = "error"
@@ -32,6 +36,14 @@ class Finding:
     path: str | None = None
     value: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Every message and value has a length bound, whatever a cell held: a finding quotes, it
+        # never carries a department's 30,000 characters into every report and database row.
+        if len(self.message) > MAX_MESSAGE:
+            object.__setattr__(self, "message", self.message[:MAX_MESSAGE - 1] + "…")
+        if isinstance(self.value, str) and len(self.value) > MAX_VALUE:
+            object.__setattr__(self, "value", self.value[:MAX_VALUE - 1] + "…")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, fields
 PROPERTY_PREFIX = "xltargets."
 #: the label in the lists sheet's stamp column, above the key/value pairs
 STAMP_HEADER = "xltargets-stamp"
+#: longest text kept from a stamp field (ids, hashes, names): a stamp is read from the returned file
+MAX_STAMP_TEXT = 200
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,31 @@ class Stamp:
             if key not in known:
                 continue
             if key in ("year", "project_count"):
-                try:
-                    kwargs[key] = int(float(value))
-                except (TypeError, ValueError):
+                number = _small_int(value)
+                if number is None:
                     return None
+                kwargs[key] = number
             else:
-                kwargs[key] = "" if value is None else str(value)
+                kwargs[key] = "" if value is None else str(value)[:MAX_STAMP_TEXT]
         kwargs.setdefault("spec_hash", "")
         kwargs.setdefault("year", 0)
         kwargs.setdefault("project_count", 0)
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _small_int(value: object) -> int | None:
+    """A year or a count written as text (``2025``, ``2025.0``); None for anything else, including
+    ``1e999999999`` and 4,000-digit numbers (nothing here may raise or compute with them)."""
+    text = str(value).strip()
+    if len(text) > 12:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not (0 <= number < 10**9) or not number.is_integer():
+        return None
+    return int(number)
 
 
 def template_id(spec_hash: str, year: int, unit_code: str, payload: object, batch: str = "") -> str:

@@ -44,6 +44,16 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return rx
 
 
+#: characters of a cell quoted in a message
+QUOTE = 40
+
+
+def _quote(raw: object) -> str:
+    """A short prefix of what a cell held, for a message (never the whole of a long text)."""
+    text = f"{raw:g}" if isinstance(raw, float) else str(raw)
+    return text if len(text) <= QUOTE else text[:QUOTE] + "…"
+
+
 def run_checks(values: FormValues) -> list[Finding]:
     findings: list[Finding] = []
     for sheet in values.sheets:
@@ -70,7 +80,7 @@ def _cell_checks(sheet: SheetValues, cell: Cell, *, required: bool) -> Iterator[
         if required:
             yield _finding(sheet, cell, Severity.error, "required_missing", f"必填项“{label}”未填写")
         return
-    shown = p.raw if not isinstance(p.raw, float) else f"{p.raw:g}"
+    shown = _quote(p.raw)
     if p.problem:
         code = PROBLEMS.get(p.problem, f"invalid_{inp.kind.value}")
         if inp.kind == Kind.percent and p.problem == "not_a_number":

@@ -27,6 +27,24 @@ _HUNDRED: Final = Decimal(100)
 # Beyond this an "integer" is a mangled code or a typo, and int() of a huge Decimal is costly.
 _INTEGER_LIMIT: Final = 10**18
 _MAX_INT_BITS: Final = 3000
+# What an amount or a percentage on a form can mean, checked where the number enters: beyond these a
+# figure is a typo or an attack (``1e-200000000`` expands to 200 million digits wherever it is
+# printed with ``:f``, ``1e999999999`` overflows the first arithmetic), never a budget.
+MAX_DIGITS: Final = 40
+MIN_EXPONENT: Final = -30      # 30 decimals: far past a float's noise
+MAX_ADJUSTED: Final = 15       # 10**16 万元 and 10**16 % are not on any form
+
+
+def within_form(number: Decimal) -> bool:
+    """Whether ``number`` is finite and of a size a form can mean (see MAX_DIGITS and alike)."""
+    if not number.is_finite():
+        return False
+    _sign, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int) or len(digits) > MAX_DIGITS:
+        return False
+    if number.is_zero():
+        return True
+    return exponent >= MIN_EXPONENT and number.adjusted() <= MAX_ADJUSTED
 
 
 def float_decimal(number: float, places: int) -> Decimal:
@@ -128,7 +146,7 @@ def parse_money(raw: object, unit: str = "万元") -> Parsed[Decimal]:
             elif unit != "元" and match["yuan"] is not None:
                 number = strip_fraction_zeros(shift(number, -4))
                 notes = ("unit_yuan",)
-    if number is None:
+    if number is None or not within_form(number):
         return Parsed(None, raw, problem="not_a_number")
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
@@ -154,7 +172,7 @@ def parse_percent(raw: object, *, fraction: bool = False) -> Parsed[Decimal]:
         number = _numeral_decimal(match["num"]) if match is not None else None
     elif number is not None and fraction:
         number = shift(number, 2)
-    if number is None:
+    if number is None or not within_form(number):
         return Parsed(None, raw, problem="not_a_number")
     if number < _ZERO or number > _HUNDRED:
         return Parsed(number, raw, notes=("out_of_range",))
