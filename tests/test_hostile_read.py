@@ -336,3 +336,21 @@ def test_xltargets_read_never_aborts_on_far_cells_and_reads_the_return(far_cells
         for key in ("department", "projects", "findings", "status"):
             assert got[key] == good[spec_id][key], (name, key)
     print("\n".join(report))
+
+
+def test_streamed_and_tree_parsed_sheets_give_the_same_cells(far_cells, monkeypatch):
+    """The two ways a sheet is read (C tree for normal sizes, streaming beyond) agree."""
+    from xltargets.read import _cells, read_raw
+
+    cases, _good = far_cells
+
+    def dump(path: Path) -> list:
+        raw = read_raw(path)
+        return [(sheet, path_, repr(cell)) for sheet, cells in sorted(raw.cells.items())
+                for path_, cell in sorted(cells.items(), key=str)] + \
+               [f.to_json() for f in raw.findings]
+
+    tree = {name: dump(path) for name, path in cases.items()}
+    monkeypatch.setattr(_cells, "TREE_MAX_TAGS", -1)
+    for name, path in cases.items():
+        assert dump(path) == tree[name], name

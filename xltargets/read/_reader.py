@@ -334,7 +334,7 @@ def _tampered(sheet: SheetLayout, where: dict[Path_, tuple[int, int]],
     """Input cells that came back locked, without their validation, or with another number
     format: what pasting from another workbook does. One warning per cell naming what changed."""
     out: list[Finding] = []
-    any_validation = bool(got.validated)
+    any_validation = got.has_validations
     for inp in sheet.inputs:
         if inp.fixed:
             continue
