@@ -29,6 +29,7 @@ from xltargets.values import (
     parse_phone,
     parse_text,
 )
+from xltargets.values._numbers import float_decimal, within_form
 
 NAN = float("nan")
 INF = float("inf")
@@ -767,9 +768,21 @@ def test_never_raises(kind: str) -> None:
 @given(st.decimals(allow_nan=False, allow_infinity=False))
 def test_money_round_trips_decimal_text(number: Decimal) -> None:
     parsed = parse_money(str(number))
+    if not within_form(number):  # issue 14: beyond what a form can mean, refused where it enters
+        assert parsed.problem == "not_a_number" and parsed.value is None
+        return
     assert parsed.problem is None
     assert parsed.value == number
     assert str(parsed.value) == str(number)
+
+
+@pytest.mark.parametrize("text", ["1e-200000000", "1e999999999", "1E+16", "1e-31", "9" * 41,
+                                  "0." + "0" * 40 + "1"])
+def test_numbers_no_form_can_mean_are_invalid_at_entry(text: str) -> None:
+    for parse in (parse_money, parse_percent):
+        parsed = parse(text)
+        assert parsed.problem == "not_a_number" and parsed.value is None, (parse, text)
+    assert parse_money("1e15").value == Decimal("1e15") and parse_money("0E-50").value == 0
 
 
 @FUZZ
@@ -785,6 +798,9 @@ def test_money_reads_formatted_amounts(number: Decimal) -> None:
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_money_of_any_float_is_close_and_exact(number: float) -> None:
     parsed = parse_money(number)
+    if not within_form(float_decimal(number, 2)):
+        assert parsed.problem == "not_a_number"
+        return
     assert parsed.problem is None and parsed.value is not None
     assert math.isclose(float(parsed.value), number, rel_tol=1e-12, abs_tol=1e-9)
 

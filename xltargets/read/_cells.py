@@ -271,6 +271,10 @@ def _covered(want: Iterable[tuple[int, int]], ranges: list[tuple[int, int, int, 
     wanted = list(want)
     covered: set[tuple[int, int]] = set()
     for r1, c1, r2, c2 in ranges:
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 64:  # the usual: one cell or one table column
+            covered.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+                           if (r, c) in want)
+            continue
         for where in wanted:
             if r1 <= where[0] <= r2 and c1 <= where[1] <= c2:
                 covered.add(where)
@@ -280,7 +284,6 @@ def _covered(want: Iterable[tuple[int, int]], ranges: list[tuple[int, int, int, 
 #: sheets with at most this many tags are parsed into a tree (a form has a few hundred to a few
 #: thousand); a tree of 50,000 elements costs about 15 MB, so the bound also bounds its memory
 TREE_MAX_TAGS = 50_000
-_TAG_IS, _TAG_R = NS_MAIN + "is", NS_MAIN + "r"
 _X14_DV = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}dataValidation"
 
 
@@ -301,59 +304,14 @@ def _from_tree(pkg: Package, part: str, data: bytes,
         raise workbook_error("xml_malformed", path=pkg.path,
                              detail=f"{part}: {type(exc).__name__}") from None
     ns = "{" + NS_MAIN
-    c_tag, row_tag, v_tag, f_tag = ns + "c", ns + "row", ns + "v", ns + "f"
-    is_tag, t_tag, r_tag = ns + "is", ns + "t", ns + "r"
     out = SheetCells()
-    cells = out.cells
-    limit = pkg.limits.max_cells_per_sheet
-    count = 0
-    row_index = -1
     sheet_data = root.find(ns + "sheetData")
-    for row in () if sheet_data is None else sheet_data:
-        if row.tag != row_tag:
-            continue
-        count += 1
-        ref = row.get("r")
-        if ref is not None and ref.isdigit() and 0 < len(ref) < 8 and int(ref) <= MAX_ROWS:
-            row_index = int(ref) - 1
-        else:
-            row_index += 1
-        col = -1
-        for c in row:
-            if c.tag != c_tag:
-                continue
-            count += 1
-            if count > limit:
-                raise workbook_error("too_many_cells", path=pkg.path, limit=limit, detail=part)
-            ref = c.get("r")
-            if ref is None:
-                col += 1
-                where: tuple[int, int] | None = (max(row_index, 0), col)
-            else:
-                where = parse_cell_ref(ref)
-                if where is not None:
-                    row_index, col = where
-            if where is None or where not in want:
-                continue
-            style = c.get("s")
-            cell = RawCell(c.get("t") or "n", None,
-                           int(style) if style is not None and style.isdigit() and len(style) < 7
-                           else 0, False)
-            parts: list[str] = []
-            for child in c:
-                tag = child.tag
-                if tag == v_tag:
-                    parts.append(child.text or "")
-                elif tag == f_tag:
-                    cell.formula = True
-                elif tag == is_tag:
-                    for piece in child:
-                        if piece.tag == t_tag:
-                            parts.append(piece.text or "")
-                        elif piece.tag == r_tag:
-                            parts.extend(t.text or "" for t in piece.iter(t_tag))
-            _finish(cell, "".join(parts))
-            cells[where] = cell
+    # Every program writes r= on every cell: then the wanted cells are found by their reference
+    # alone, each cell costing one attribute read and one dict lookup. A cell without r= (allowed
+    # by the format) sends the sheet through the positional walk.
+    if sheet_data is not None and not _by_reference(sheet_data, want, out, pkg, part):
+        out.cells.clear()
+        _by_position(sheet_data, want, out, pkg, part)
     ranges: list[tuple[int, int, int, int]] = []
     for dv in root.iter(ns + "dataValidation"):
         sqref = dv.get("sqref")
@@ -370,6 +328,88 @@ def _from_tree(pkg: Package, part: str, data: bytes,
     if ranges and want:
         out.validated = _covered(want, ranges)
     return out
+
+
+_NS = "{" + NS_MAIN
+_C, _ROW, _V, _F, _IS, _T = (_NS + tag for tag in ("c", "row", "v", "f", "is", "t"))
+_R = _NS + "r"
+
+
+def _by_reference(sheet_data: ElementTree.Element, want: Any, out: SheetCells, pkg: Package,
+                  part: str) -> bool:
+    """Keep the wanted cells, located by their r= reference; False if a cell has none."""
+    cells = out.cells
+    limit = pkg.limits.max_cells_per_sheet
+    count = 0
+    for c in sheet_data.iter(_C):
+        count += 1
+        ref = c.get("r")
+        if ref is None:
+            return False
+        where = parse_cell_ref(ref)
+        if where is not None and where in want:
+            cells[where] = _tree_cell(c)
+    rows = len(sheet_data)
+    if count + rows > limit:
+        raise workbook_error("too_many_cells", path=pkg.path, limit=limit, detail=part)
+    return True
+
+
+def _by_position(sheet_data: ElementTree.Element, want: Any, out: SheetCells, pkg: Package,
+                 part: str) -> None:
+    """Keep the wanted cells, located by r= where present and by position elsewhere."""
+    cells = out.cells
+    limit = pkg.limits.max_cells_per_sheet
+    count = 0
+    row_index = -1
+    for row in sheet_data:
+        if row.tag != _ROW:
+            continue
+        count += 1
+        ref = row.get("r")
+        if ref is not None and ref.isdigit() and 0 < len(ref) < 8 and int(ref) <= MAX_ROWS:
+            row_index = int(ref) - 1
+        else:
+            row_index += 1
+        col = -1
+        for c in row:
+            if c.tag != _C:
+                continue
+            count += 1
+            if count > limit:
+                raise workbook_error("too_many_cells", path=pkg.path, limit=limit, detail=part)
+            ref = c.get("r")
+            if ref is None:
+                col += 1
+                where: tuple[int, int] | None = (max(row_index, 0), col)
+            else:
+                where = parse_cell_ref(ref)
+                if where is not None:
+                    row_index, col = where
+            if where is not None and where in want:
+                cells[where] = _tree_cell(c)
+
+
+def _tree_cell(c: ElementTree.Element) -> RawCell:
+    style = c.get("s")
+    cell = RawCell(c.get("t") or "n", None,
+                   int(style) if style is not None and style.isdigit() and len(style) < 7 else 0,
+                   False)
+    parts: list[str] = []
+    for child in c:
+        tag = child.tag
+        if tag == _V:
+            parts.append(child.text or "")
+        elif tag == _F:
+            cell.formula = True
+        elif tag == _IS:
+            for piece in child:
+                if piece.tag == _T:
+                    parts.append(piece.text or "")
+                elif piece.tag == _R:
+                    parts.extend(t.text or "" for t in piece.iter(_T))
+    _finish(cell, "".join(parts))
+    return cell
 
 
 class _Stop(Exception):
