@@ -122,6 +122,20 @@ def test_a_corrected_upload_replaces_the_current_return(server, sent):
     assert first["id"] in page and second["id"] in page
 
 
+def test_client_file_name_is_never_a_path(server, sent):
+    from xltargets.serve._upload import display_name
+
+    url = server.api(server.links()["224002"])
+    data = filled_return(sent[1], "224002", mistake=True)
+    with httpx.Client(timeout=60) as client:
+        body = upload(client, url, data, "../../../outside\\..\\evil.xlsx").json()
+    assert body["file"] == "evil.xlsx"
+    assert display_name(b"C:\\x\\..\\a\x07b\r\n.xlsx") == "ab.xlsx"
+    assert not (server.root.parent / "outside").exists()
+    stored = list((server.root / "returns").rglob(f"{body['sha256']}.xlsx"))
+    assert [p.read_bytes() for p in stored] == [data]
+
+
 def test_not_a_workbook_is_refused_by_content(server):
     links = server.links()
     with httpx.Client(timeout=60) as client:
@@ -237,3 +251,42 @@ def test_office_sign_in_and_csrf(server):
         new_csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
         assert client.post("/office/collect", data={"csrf": csrf if csrf != new_csrf else "x"}
                            ).status_code == 403
+
+
+def test_office_regenerates_collect_outputs_and_database_export(server, tmp_path):
+    import contextlib
+    import sqlite3
+    import time
+
+    import openpyxl
+
+    with httpx.Client(base_url=server.base, timeout=60, follow_redirects=False) as client:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/office").text).group(1)
+        client.post("/office/login", data={"csrf": csrf, "token": OFFICE_TOKEN})
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/office").text).group(1)
+        assert client.post("/office/collect", data={"csrf": csrf}).status_code == 303
+        deadline = time.monotonic() + 120
+        while (job := client.get("/office/job").json())["state"] == "running":
+            assert time.monotonic() < deadline, job
+            time.sleep(0.3)
+        assert job["state"] == "done", job
+        status = _office_status(server)
+        returned = sorted(c for c, d in status.items() if d["status"] != "missing")
+        missing = sorted(c for c, d in status.items() if d["status"] == "missing")
+        assert job["total"] == len(returned)
+        export = tmp_path / "export.db"
+        export.write_bytes(client.get("/office/outputs/xltargets.db").content)
+        summary = tmp_path / "summary.xlsx"
+        summary.write_bytes(client.get("/office/outputs/汇总表.xlsx").content)
+        assert client.get("/office/outputs/..%2Fxltargets.db").status_code == 404
+        assert client.get("/office/outputs/links.csv").status_code == 404
+    with contextlib.closing(sqlite3.connect(export)) as db:
+        tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+        assert not any(t.startswith("web_") for t in tables)  # no link tokens in the export
+        kept = sorted(r[0] for r in db.execute("select unit_code from submissions"))
+        gone = sorted(r[0] for r in db.execute(
+            "select unit_code from departments where status = 'missing'"))
+    assert kept == returned and gone == missing
+    book = openpyxl.load_workbook(summary, read_only=True)
+    assert "未报送" in book.sheetnames
+    book.close()

@@ -154,3 +154,22 @@ def test_sigkill_during_uploads_loses_nothing_and_leaves_no_half(tmp_path):
         assert len(mine) <= 1
     assert leftovers == []
     assert not any(p.suffix in (".part", ".ready") for p in root.rglob("*"))
+
+
+def test_workers_option_runs_several_processes_on_one_root(tmp_path):
+    manifest_path = send_out(tmp_path / "sent")
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    with ServerProcess(tmp_path / "root", manifest_path, workers=2) as srv:
+        links = srv.links()
+        with httpx.Client(timeout=60) as client:
+            answers = [client.post(srv.api(links[code]), files={
+                "file": ("r.xlsx", filled_return(manifest, code))}).json()
+                for code in ("224001", "224002", "224003", "224004") * 3]
+            status = client.get(srv.base + "/api/office/status",
+                                headers={"Authorization": f"Bearer {OFFICE_TOKEN}"}).json()
+        live = [p for p in (tmp_path / "root" / "incoming").iterdir() if p.is_dir()]
+    assert len(live) == 2  # one incoming folder per server process
+    assert {a["status"] for a in answers} <= {"accepted", "accepted_with_warnings"}
+    assert status["counts"]["returned"] == 4
+    rows = uploads_in_db(f"sqlite:///{tmp_path / 'root' / 'xltargets.db'}")
+    assert sorted(r["id"] for r in rows) == sorted(a["id"] for a in answers)

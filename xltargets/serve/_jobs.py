@@ -23,13 +23,20 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from ..collect import collect
+from ..collect._db import TABLES, engine_for
+from ..collect._db import metadata as collect_metadata
 from ..errors import XltargetsError
 from ._config import ServeConfig
 from ._setup import manifest_path
+from ._store import fsync_dir
 from ._tables import current_returns, now_iso, web_jobs
 
 log = logging.getLogger("xltargets.serve")
 COLLECTED = "collected"
+#: collect's tables alone, copied into a SQLite file the office can download (the server's own
+#: database also holds the departments' link tokens: it is never offered for download)
+EXPORT = "xltargets.db"
+EXPORT_BATCH = 1000
 STALE_SECONDS = 120.0
 #: the outputs the office can download: name -> (media type, shown in the browser)
 OUTPUTS: dict[str, tuple[str, bool]] = {
@@ -39,6 +46,7 @@ OUTPUTS: dict[str, tuple[str, bool]] = {
     "submissions.jsonl": ("application/jsonl", False),
     "results.csv": ("text/csv; charset=utf-8", False),
     "missing.csv": ("text/csv; charset=utf-8", False),
+    EXPORT: ("application/vnd.sqlite3", False),
 }
 
 
@@ -110,6 +118,8 @@ class Jobs:
                              db_url=self.config.database, jobs=1,
                              password=self.config.password,
                              progress=lambda items: self._progress(job_id, items))
+            self._update(job_id, message="正在导出数据库")
+            export_database(self.engine, self.out / EXPORT)
             self._update(job_id, state="done", message=result.summary_zh(),
                          done=len(current))
         except XltargetsError as exc:
@@ -131,3 +141,30 @@ class Jobs:
                 last = time.monotonic()
                 self._update(job_id, done=done, message="正在读取各单位报送文件")
         self._update(job_id, done=done, message="正在生成汇总表、报告和数据库")
+
+
+def export_database(source: Engine, target: Path) -> None:
+    """collect's tables, every row, into a new SQLite file at ``target`` (written beside it,
+    fsynced, renamed into place: a download never sees half of it)."""
+    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    engine = engine_for(f"sqlite:///{part}")
+    try:
+        collect_metadata.create_all(engine)
+        with source.connect() as src, engine.begin() as dst:
+            for table in TABLES:  # parents first: the foreign keys hold at every insert
+                batch: list[dict[str, Any]] = []
+                for row in src.execute(select(table)).mappings():
+                    batch.append(dict(row))
+                    if len(batch) >= EXPORT_BATCH:
+                        dst.execute(table.insert(), batch)
+                        batch = []
+                if batch:
+                    dst.execute(table.insert(), batch)
+        engine.dispose()
+        with part.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(part, target)
+        fsync_dir(target.parent)
+    finally:
+        engine.dispose()
+        part.unlink(missing_ok=True)
