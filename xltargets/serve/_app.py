@@ -314,15 +314,15 @@ class Server:
         if not self.office_bearer(request):
             return JSONResponse({"error": "unauthorized", "message": "需要办公室口令"},
                                 status_code=401, headers={"www-authenticate": "Bearer"})
-        rows = await self.db(self.status_rows)
+        rows = await self.db(self.status_rows, False)
         return JSONResponse({"spec_id": self.spec_id, "year": self.year,
                              "counts": _counts(rows),
                              "departments": [{k: r[k] for k in (
                                  "unit_code", "unit_name", "status", "state", "errors",
                                  "warnings", "last_upload")} for r in rows]})
 
-    def status_rows(self, conn: Any) -> list[dict[str, Any]]:
-        current = current_returns(conn)
+    def status_rows(self, conn: Any, submissions: bool = True) -> list[dict[str, Any]]:
+        current = current_returns(conn, submissions=submissions)
         last = last_uploads(conn)
         rows = []
         for d in departments(conn):
@@ -415,7 +415,7 @@ class Server:
         if not self.office_signed_in(request):
             return RedirectResponse("/office", status_code=303)
         wanted = request.path_params["upload"]
-        rows = await self.db(self.status_rows)
+        rows = await self.db(self.status_rows, False)
         upload = next((r["upload"] for r in rows if r["upload"] and r["upload"]["id"] == wanted),
                       None)
         if upload is None:
@@ -471,7 +471,17 @@ def create_app(config: ServeConfig) -> Starlette:
         ("/office/links.csv", s.office_links, ["GET"]),
         ("/office/returns/{upload}", s.office_return, ["GET"]),
     ]
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # the traceback goes to the log; the user gets one Chinese line
+        log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "internal_error", "message": "服务器内部错误，请稍后重试"},
+                                status_code=500)
+        return server.page("message.html.j2", 500, heading="服务器内部错误",
+                           text="处理请求时出错，请稍后重试；如多次出现，请联系财政部门。")
+
     app = Starlette(
+        exception_handlers={Exception: server_error},
         routes=[Route(path, fn, methods=methods) for path, fn, methods in routes],
         middleware=[
             Middleware(SecurityHeaders),

@@ -104,7 +104,7 @@ class Jobs:
         inbox = self.config.root / "jobs" / job_id
         try:
             with self.engine.connect() as conn:
-                current = current_returns(conn)
+                current = current_returns(conn, submissions=False)
             inbox.mkdir(parents=True)
             for (_spec, _year, unit_code), upload in sorted(current.items()):
                 source = self.config.root / upload["file"]

@@ -27,6 +27,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 from typing import IO
 
@@ -34,6 +35,9 @@ RETURNS = "returns"
 INCOMING = "incoming"
 FEEDBACK = "feedback"
 LOCK = ".lock"
+#: prefix of an incoming folder being made; one left older than this (seconds) is abandoned
+MAKING = ".making-"
+ABANDONED = 60.0
 
 
 def stored_name(sha256: str) -> str:
@@ -57,10 +61,15 @@ class Incoming:
         self.root = root
         base = root / INCOMING
         base.mkdir(parents=True, exist_ok=True)
-        self.dir = base / f"{os.getpid()}-{secrets.token_hex(4)}"
-        self.dir.mkdir()
-        self._lock = open(self.dir / LOCK, "wb")  # noqa: SIM115 - held for the process's life
+        # made under a hidden name, locked, then renamed: recovery in another process starting
+        # at the same moment never sees this folder unlocked
+        name = f"{os.getpid()}-{secrets.token_hex(4)}"
+        making = base / f"{MAKING}{name}"
+        making.mkdir()
+        self._lock = open(making / LOCK, "wb")  # noqa: SIM115 - held for the process's life
         fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.dir = base / name
+        os.replace(making, self.dir)
 
     def new_part(self) -> tuple[Path, IO[bytes]]:
         path = self.dir / f"{secrets.token_hex(16)}.part"
@@ -107,6 +116,11 @@ def recover(root: Path, known: set[str]) -> dict[str, int]:
         return counts
     for folder in sorted(base.iterdir()):
         if not folder.is_dir():
+            continue
+        if folder.name.startswith(MAKING):
+            with contextlib.suppress(OSError):
+                if time.time() - folder.stat().st_mtime > ABANDONED:
+                    shutil.rmtree(folder, ignore_errors=True)
             continue
         try:
             lock = open(folder / LOCK, "ab")  # noqa: SIM115

@@ -162,13 +162,16 @@ def uploads_of(conn: Connection, dept: dict[str, Any], limit: int = 100) -> list
     return [dict(r) for r in rows.mappings()]
 
 
-def current_returns(conn: Connection) -> dict[tuple[str, int, str], dict[str, Any]]:
-    """Each department's current return: its newest upload that was read as a return."""
+def current_returns(conn: Connection, *, submissions: bool = True
+                    ) -> dict[tuple[str, int, str], dict[str, Any]]:
+    """Each department's current return: its newest upload that was read as a return.
+    ``submissions=False`` leaves out the JSON (the status API needs only the counts)."""
     u = web_uploads
+    columns = [c for c in u.c if submissions or c.name != "submission"]
     newest = select(u.c.spec_id, u.c.year, u.c.unit_code,
                     func.max(u.c.received).label("received")).where(
         u.c.status.in_(KEPT)).group_by(u.c.spec_id, u.c.year, u.c.unit_code).subquery()
-    rows = conn.execute(select(u).join(newest, and_(
+    rows = conn.execute(select(*columns).join(newest, and_(
         u.c.spec_id == newest.c.spec_id, u.c.year == newest.c.year,
         u.c.unit_code == newest.c.unit_code, u.c.received == newest.c.received)).where(
         u.c.status.in_(KEPT)).order_by(u.c.received, u.c.id)).mappings()
