@@ -315,7 +315,7 @@ class _SheetPlanner:
     # --- pass 2: rules, validations, names ---------------------------------------------------
     def _finish(self) -> SheetLayout:
         refs = {c.field: c.box.ref for c in self.inputs if c.place == Place.field}
-        excel = ExcelSheet(self.sheet.id, refs)
+        excel = ExcelSheet(self.sheet.id, refs, labels={f.id: f.label for f in self.sheet.fields})
         conditions: dict[str, list[CellCondition]] = {}
         formulas: dict[str, str] = {}
         for rule in self.spec.rules:
