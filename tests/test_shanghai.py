@@ -209,3 +209,110 @@ def test_blank_template_reads_without_crash(tmp_path):
     sub = read_workbook(path)
     codes = {f.code for f in sub.findings}
     assert codes <= {"required_missing", "category_missing"}
+
+
+# --- the whole round: generate with a roster → fill → collect with the manifest ----------------
+
+def _round(tmp_path: Path) -> dict[str, Any]:
+    import json
+
+    from xltargets.collect import collect
+    from xltargets.generate import generate_batch, read_roster
+
+    spec = load_spec(sf.SPEC)
+    roster = Path(__file__).resolve().parent.parent / "examples" / "roster-shanghai.csv"
+    sent = tmp_path / "sent"
+    manifest = generate_batch(spec, sf.YEAR, roster, sent)
+    departments = {d.unit_code: d for d in read_roster(roster, spec)}
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    # PT0301 returns both forms as transcribed: the roster's cells are already written and locked
+    clean = sf.fill()
+    clean[sf.UNIT_SHEET] = {("contact",): "王敏", ("phone",): "021-52564588"}
+    built = build_template(spec, sf.YEAR, department=departments["PT0301"], values=clean)
+    (inbox / "PT0301_建管委.xlsx").write_bytes(built.data)
+    # PT0412 returns its one project with an inverted period and other funds that break the sum
+    green = {("project_nature",): "经常性项目", ("project_category",): "运转类（其他运转类）",
+             ("start_date",): dt.date(2026, 12, 31), ("end_date",): dt.date(2026, 1, 1),
+             ("total_other",): Decimal("365.00"),
+             ("total_goal",): "完成苏州河沿岸绿地日常养护。", ("year_goal",): "绿地养护达标率不低于95%。"}
+    for i, row in enumerate([("产出指标", "质量指标", "绿地养护达标率", "≥95.00(%)"),
+                             ("效益指标", "生态效益指标", "沿岸景观效果", "明显改善")]):
+        for column, value in zip(sf.COLUMNS, row, strict=True):
+            green[("indicators", i, column)] = value
+    built2 = build_template(spec, sf.YEAR, department=departments["PT0412"], values={"项目1": green})
+    (inbox / "PT0412_绿化市容局.xlsx").write_bytes(built2.data)
+    sent_ids = {w["unit_code"]: w["template_id"] for w in manifest["workbooks"]}
+    assert sent_ids == {"PT0301": built.stamp.template_id, "PT0412": built2.stamp.template_id}
+    out = tmp_path / "out"
+    result = collect(inbox, out, manifest=sent / "manifest.json", jobs=1)
+    lines = [json.loads(line) for line in (out / "submissions.jsonl").read_text("utf-8").splitlines()]
+    return {"result": result, "out": out, "lines": lines}
+
+
+def test_whole_round_database(tmp_path):
+    import sqlite3
+
+    run = _round(tmp_path)
+    assert run["result"].counts["accepted"] == 1 and run["result"].counts["rejected"] == 1
+    db = sqlite3.connect(run["out"] / "xltargets.db")
+    try:
+        departments = db.execute(
+            "select unit_code, unit_name, status from departments order by unit_code").fetchall()
+        projects = db.execute(
+            "select s.unit_code, p.sheet, p.project_code, p.project_name, p.indicators, p.fields "
+            "from projects p join submissions s on s.id = p.submission_id "
+            "order by s.unit_code, p.number").fetchall()
+        indicators = db.execute(
+            "select i.sheet, i.row, level1, level2, level3, value_text, comparison, number, unit "
+            "from indicators i join submissions s on s.id = i.submission_id "
+            "where s.unit_code = 'PT0301' order by i.sheet, i.row").fetchall()
+        findings = db.execute("select code, sheet from findings order by code").fetchall()
+    finally:
+        db.close()
+    assert departments == [("PT0301", sf.UNIT_NAME, "accepted"),
+                           ("PT0412", "上海市普陀区绿化和市容管理局", "rejected")]
+    assert [(u, s, c, n, k) for u, s, c, n, k, _ in projects] == [
+        ("PT0301", "项目1", None, sf.ROAD["project_name"], 7),
+        ("PT0301", "项目2", None, sf.DEMOLITION["project_name"], 7),
+        ("PT0412", "项目1", None, "苏州河沿岸绿地养护项目", 2)]
+    import json as _json
+
+    road_fields = _json.loads(projects[0][5])
+    assert road_fields["total_funds"] == "771325800.00" and road_fields["start_date"] == "2024-03-01"
+    expected = [(f"项目{n}", i + 1, *row) for n, (_, rows) in enumerate(sf.PROJECTS, start=1)
+                for i, row in enumerate(rows)]
+    assert [r[:6] for r in indicators] == expected
+    first = indicators[2]   # 工程验收合格率 =100.00(%)
+    assert first[5] == "=100.00(%)" and first[6] == "=" and first[7] == "100.00"
+    assert ("date_order", "项目1") in findings and ("sum_mismatch", "项目1") in findings
+
+
+def test_whole_round_summary_report_and_feedback(tmp_path):
+    import openpyxl
+
+    run = _round(tmp_path)
+    out = run["out"]
+    wb = openpyxl.load_workbook(out / "汇总表.xlsx")
+    rows = list(wb["项目汇总"].iter_rows(values_only=True))
+    header = rows[0]
+    for label in ("项目名称", "主管部门", "实施单位", "计划开始日期", "项目资金总额", "年度资金申请总额"):
+        assert label in header, label
+    by_name = {r[header.index("项目名称")]: r for r in rows[1:]}
+    assert by_name[sf.ROAD["project_name"]][header.index("项目资金总额")] == 771325800
+    assert by_name[sf.DEMOLITION["project_name"]][header.index("年度资金申请总额")] == 10308000
+    indicators = list(wb["绩效指标"].iter_rows(values_only=True))
+    values = [r[indicators[0].index("指标值")] for r in indicators[1:]]
+    assert "=100.00(%)" in values and "985米" in values and "可控" in values
+    report = (out / "report.html").read_text("utf-8")
+    assert "上海市普陀区绿化和市容管理局" in report and "计划完成日期" in report
+    copies = sorted((out / "feedback").glob("*.xlsx"))
+    assert len(copies) == 1 and "PT0412" in copies[0].name
+    feedback = openpyxl.load_workbook(copies[0])
+    sheet = plan(load_spec(sf.SPEC), 1).sheets_of("project")[0]
+    ref = sheet.input("end_date").box.ref
+    comment = feedback["项目1"][ref].comment
+    assert comment is not None and "早于" in comment.text
+    # the department's values are in the copy, in 元 with thousands separators
+    cell = feedback["项目1"][sheet.input("total_funds").box.ref]
+    assert cell.value == 3650000 and cell.number_format == "#,##0.00"
