@@ -69,8 +69,9 @@ def roster_problems(spec: Spec, year: int, departments: list[Department],
                 if (finding.sheet, finding.cell) not in prefilled or finding.sheet is None:
                     continue
                 sheet = sheets[finding.sheet]
-                on_sheet = {inp.field for inp in sheet.inputs if len(inp.path) == 1}
-                fixed = {p[0] for p in locked.get(sheet.name, set()) if len(p) == 1}
+                on_sheet = {inp.field for inp in sheet.scalar_inputs()}
+                fixed = {inp.field for inp in sheet.scalar_inputs()
+                         if inp.path in locked.get(sheet.name, set())}
                 open_fields = [f for f in rule.fields() if f in on_sheet and f not in fixed]
                 if _unfixable(finding, open_fields):
                     problems.append(RosterProblem(dept.row_of(sheet.index), rule.id, finding))
