@@ -89,7 +89,9 @@ def test_department_and_office_in_chromium(tmp_path):
                 lo.ensure_ok(job)
 
             # -- uploads by clicking, sees its findings
+            assert page.inner_text("#chosen") == "尚未选择文件"
             page.get_by_label("选择填好的表格文件").set_input_files(str(wrong))
+            assert page.inner_text("#chosen") == wrong.name  # the Chinese picker shows the choice
             page.click("#submit")
             page.wait_for_load_state()
             if not page.locator("#findings").count():
