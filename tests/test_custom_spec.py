@@ -135,7 +135,8 @@ def test_made_up_spec_whole_round(tmp_path, spec_dir):
     assert data["findings"] == []
 
     out = tmp_path / "out"
-    result = collect(inbox, out, manifest=sent / "manifest.json", jobs=1)
+    # two workers: they fork from a server that may predate XLTARGETS_SPEC_PATH (earlier tests)
+    result = collect(inbox, out, manifest=sent / "manifest.json", jobs=2)
     assert result.counts["accepted"] == 1 and result.counts["rejected"] == 1
     db = sqlite3.connect(out / "xltargets.db")
     try:

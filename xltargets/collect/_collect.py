@@ -30,6 +30,7 @@ from typing import IO, Any
 from .._atomic import open_atomic
 from ..errors import CollectError
 from ..read import Limits
+from ..spec.load import SPEC_PATH_ENV
 from ._db import DatabaseWriter, check_database
 from ._manifest import Manifest, load_manifest
 from ._model import (
@@ -205,7 +206,9 @@ class _Run:
                 # the manifest goes to each worker once, not with each of 20,000 tasks
                 self.pool = self._stack.enter_context(WorkerPool(
                     min(self.jobs, len(self.to_read)), initializer=warm_up,
-                    initargs=(self.expected,),
+                    # the workers fork from a server started earlier: give them this run's
+                    # spec folders (XLTARGETS_SPEC_PATH), not the server's
+                    initargs=(self.expected, os.environ.get(SPEC_PATH_ENV, "")),
                     memory_limit=WORKER_MEMORY if sys.platform.startswith("linux") else None))
         except BaseException:
             self._stack.close()

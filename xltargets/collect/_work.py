@@ -24,6 +24,7 @@ from .._atomic import sha256_file, write_bytes
 from ..errors import WorkbookError
 from ..read import Limits, ReadOptions, read_workbook
 from ..spec import load_spec
+from ..spec.load import SPEC_PATH_ENV
 from ..spec.model import Spec
 from ._feedback import feedback_workbook
 from ._model import UNEXPECTED, UNREADABLE, FormRoles, reason
@@ -200,11 +201,15 @@ def feedback_task(task: FeedbackTask) -> int:
 _expected: Expected | None = None
 
 
-def warm_up(expected: Expected | None = None) -> None:
+def warm_up(expected: Expected | None = None, spec_path: str | None = None) -> None:
     """Worker initialiser: load the built-in specs once, before the first file's clock starts,
-    and keep the manifest's :class:`Expected` for every :class:`ReadTask` that carries none."""
+    and keep the manifest's :class:`Expected` for every :class:`ReadTask` that carries none.
+    ``spec_path``: the parent's XLTARGETS_SPEC_PATH (a worker forked from a server started
+    earlier has that server's environment)."""
     global _expected
     _expected = expected
+    if spec_path is not None:
+        os.environ[SPEC_PATH_ENV] = spec_path
     from ..layout import plan
     from ..spec.load import builtin_ids
 
