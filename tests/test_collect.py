@@ -560,7 +560,8 @@ def _behave(arg: str) -> str:
 def test_pool_survives_hangs_crashes_and_exceptions():
     with WorkerPool(2) as pool:
         for i, arg in enumerate(["ok", "hang", "crash", "raise", "fine", "crash", "last"]):
-            pool.submit(i, _behave, arg, 1.5)
+            # a fresh worker imports this module to unpickle _behave: ~1 s on a busy machine
+            pool.submit(i, _behave, arg, 6.0)
         done = {d.key: d for d in pool.drain()}
     assert sorted(done) == list(range(7))
     assert [done[i].value for i in (0, 4, 6)] == ["OK", "FINE", "LAST"]

@@ -8,16 +8,21 @@ Two passes, with one process pool for both:
    spool, in input order, into every writer at once (JSONL/JSON, database batches, 汇总表),
    while the workers draw the feedback copies. Results, the missing list and the report follow.
 
-Every file is written atomically (a temporary file renamed into place once complete); the
-feedback folder is built beside the old one and swapped in at the end; the database is written
-in one transaction. A run that fails leaves the previous outputs as they were.
+Everything is written into a fresh run folder (the default SQLite database too, starting from a
+copy of the previous run's), the database's commit last, and published by one switch of
+``OUT/current`` (:mod:`._publish`), under an exclusive lock on the out folder. A run that fails
+or is killed leaves the previous outputs whole; the next run removes its debris. Failures of the
+machine are typed one-line errors (:mod:`._faults`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -27,11 +32,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import __version__
 from .._atomic import open_atomic
 from ..errors import CollectError
 from ..read import Limits
 from ..spec.load import SPEC_PATH_ENV
-from ._db import DatabaseWriter, check_database
+from ._db import DatabaseWriter, check_database, run_ids
+from ._faults import (
+    MAX_MESSAGE,
+    DatabaseFailure,
+    cap,
+    cap_detail,
+    cap_submission,
+    database_error,
+    disk_error,
+    max_json_chars,
+)
 from ._manifest import Manifest, load_manifest
 from ._model import (
     DUPLICATE,
@@ -46,8 +64,20 @@ from ._model import (
     Entry,
     reason,
 )
-from ._outputs import SubmissionsWriter, write_csv, write_results
+from ._outputs import SubmissionsWriter, dumps, write_csv, write_results
 from ._pool import Done, WorkerPool
+from ._publish import (
+    LOCK_WAIT,
+    STAGING_PREFIX,
+    OutLock,
+    checkpoint,
+    clean_debris,
+    current_run,
+    migrate_legacy,
+    publish,
+    read_run_id,
+    write_run_file,
+)
 from ._report import write_report
 from ._scan import feedback_names, scan
 from ._summary import SummaryWorkbook
@@ -71,6 +101,8 @@ FEEDBACK_SECONDS = 120.0
 WORKER_MEMORY = 4 * 2**30
 #: read tasks queued per worker (the rest are made when these finish)
 QUEUED_PER_JOB = 8
+#: seconds to wait for another program's lock on the previous SQLite file while copying it
+DB_WAIT = 10.0
 MISSING_HEADER = ["单位编码", "单位名称", "下发文件", "模板编号", "备注"]
 
 
@@ -88,6 +120,12 @@ class CollectResult:
     feedback: int
     feedback_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: the run's id (its folder ``runs/<seq>-<run_id>``, results.json, run.json, the database)
+    run_id: str = ""
+    #: the published run folder, ``OUT/current`` points to it
+    run_dir: Path | None = None
+    #: the database held a run other than the out folder's (a run killed after its commit)
+    repaired: bool = False
 
     def summary_zh(self) -> str:
         """One line for the command line: 共 N 个文件：通过 a，… ；未报送 m 个单位。"""
@@ -116,13 +154,16 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
             feedback: bool = True,
             progress: Callable[[Iterable[Done]], Iterable[Done]] | None = None,
             password: str | None = None, limits: Limits | None = None,
-            title: str | None = None) -> CollectResult:
+            title: str | None = None, lock_wait: float = LOCK_WAIT) -> CollectResult:
     """Collect every returned file under ``inbox`` into ``out_dir``. See docs/collect.md.
 
     ``progress`` wraps the iterable of files as they are read (it has ``len``), the same way as
     ``generate_batch``'s: ``rich.progress.track`` fits. ``password`` protects the feedback copies
     as the templates were protected. ``limits`` are the reader's, per file (``max_seconds`` is the
-    per-file time limit). Raises :class:`CollectError` only when the batch cannot run at all.
+    per-file time limit). ``lock_wait``: seconds to wait for another collect into the same
+    ``out_dir`` to finish. Raises :class:`CollectError` only when the batch cannot run at all
+    (its subclasses :class:`OutputLocked`, :class:`DiskError`, :class:`DatabaseFailure` for the
+    machine's failures).
     """
     started = time.monotonic()
     if duplicates not in DUPLICATE_STRATEGIES:
@@ -133,25 +174,60 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
     limits = limits or Limits()
     sent = load_manifest(manifest) if manifest is not None else None
     files = scan(inbox, exclude=[out], manifest=Path(manifest) if manifest is not None else None)
+    in_unit = db_url is None or _is_default_sqlite(db_url, out)
+    shown_url = f"sqlite:///{(out / DB_NAME).absolute()}" if in_unit else _hide_password(db_url or "")
     try:
         out.mkdir(parents=True, exist_ok=True)
+        with OutLock(out, lock_wait):
+            migrate_legacy(out)
+            clean_debris(out)
+            if not in_unit:
+                assert db_url is not None
+                try:
+                    check_database(db_url)  # a wrong address fails now, not after 20,000 files
+                except CollectError as exc:
+                    raise DatabaseFailure(f"{shown_url}: {exc}") from None
+            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+            try:
+                run = _Run(files, out, staging, sent, limits, jobs, password)
+                del files  # the run keeps what it needs of them (a province has 20,000)
+                with run:
+                    run.read(progress)
+                    run.resolve(duplicates)
+                    run.write(None if in_unit else db_url, shown_url, feedback, title,
+                              duplicates)
+                result = run.result(shown_url)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
     except OSError as exc:
-        raise CollectError(f"{out}: 无法建立输出目录（{exc}）") from None
-    db_url = db_url or f"sqlite:///{(out / DB_NAME).resolve()}"
-    check_database(db_url)  # a wrong address fails now, not after reading 20,000 files
-    staging = Path(tempfile.mkdtemp(prefix=".collect-", dir=out))
-    try:
-        run = _Run(files, out, staging, sent, limits, jobs, password)
-        del files  # the run keeps what it needs of them (a province has 20,000)
-        with run:
-            run.read(progress)
-            run.resolve(duplicates)
-            run.write(db_url, feedback, title)
-        result = run.result(db_url)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        raise disk_error(exc, out) from None
+    except SQLAlchemyError as exc:
+        raise database_error(exc, shown_url) from None
     result.seconds = time.monotonic() - started
     return result
+
+
+def _is_default_sqlite(url: str, out: Path) -> bool:
+    """True when ``url`` names the SQLite file collect keeps in the out folder anyway."""
+    if not url.startswith("sqlite:///"):
+        return False
+    path = Path(url[len("sqlite:///"):].split("?")[0])
+    return os.path.abspath(path) == os.path.abspath(out / DB_NAME)
+
+
+def run_id(entries: list[Entry], missing: list[dict[str, str]], options: dict[str, Any]) -> str:
+    """The run's id: a hash of what it read and decided, and of its options.
+
+    Content, not time: two runs on an unchanged inbox have the same id and the same bytes;
+    a run that read anything differently has another id."""
+    h = hashlib.sha256()
+    h.update(dumps({"version": __version__, **options}).encode("utf-8"))
+    for e in entries:
+        h.update(dumps([e.rel, e.status, e.reason, e.sha256, e.size, e.mtime, e.kept_instead_of,
+                        e.feedback, e.unit_code]).encode("utf-8"))
+    for m in missing:
+        h.update(dumps(m).encode("utf-8"))
+    return h.hexdigest()[:20]
 
 
 class _Reading:
@@ -180,12 +256,18 @@ class _Run:
                  limits: Limits, jobs: int, password: str | None) -> None:
         #: each file's path as text (not the Path objects: memory at 20,000 files)
         self.paths = [str(f.path) for f in files]
+        #: the files that are symbolic links (inside the inbox): only these are read through one
+        self.links = {i for i, f in enumerate(files) if f.link}
         self.out, self.staging, self.sent, self.limits = out, staging, sent, limits
+        self.scratch = staging / "scratch"
         self.jobs, self.password = jobs, password
         self.entries = [Entry(i, f.rel) for i, f in enumerate(files)]
         for entry, f in zip(self.entries, files, strict=True):
             if f.ignored:
                 entry.status, entry.reason, entry.message = IGNORED, f.ignored, reason(f.ignored)
+            elif f.problem:
+                entry.status, entry.reason = UNREADABLE, f.problem
+                entry.message = reason(f.problem, why=f.why or "?")
         self.to_read = [e for e in self.entries if not e.status]
         self.expected = None
         if sent is not None:
@@ -196,11 +278,15 @@ class _Run:
         self.feedback_done = 0
         self.feedback_failed: list[str] = []
         self.db_counts: dict[str, int] = {}
+        self.run_id = ""
+        self.run_dir = out
+        self.repaired = False
 
     def __enter__(self) -> _Run:
         try:
             self.spool: IO[bytes] = self._stack.enter_context(
                 (self.staging / "spool.jsonl").open("w+b"))
+            self.scratch.mkdir()
             if self.to_read:
                 # no more workers than files: each costs a process start
                 # the manifest goes to each worker once, not with each of 20,000 tasks
@@ -209,6 +295,7 @@ class _Run:
                     # the workers fork from a server started earlier: give them this run's
                     # spec folders (XLTARGETS_SPEC_PATH), not the server's
                     initargs=(self.expected, os.environ.get(SPEC_PATH_ENV, "")),
+                    scratch=self.scratch,
                     memory_limit=WORKER_MEMORY if sys.platform.startswith("linux") else None))
         except BaseException:
             self._stack.close()
@@ -233,7 +320,8 @@ class _Run:
                 if entry is None:
                     return
                 task = ReadTask(entry.index, entry.rel, self.paths[entry.index],
-                                self.limits, None)
+                                self.limits, None, str(self.scratch),
+                                follow=entry.index in self.links)
                 pool.submit(("read", entry.index), read_task, task, self.limits.max_seconds)
 
         completions: Iterable[Done] = _Reading(pool, len(self.to_read), refill)
@@ -246,12 +334,24 @@ class _Run:
         if done.failure is not None:
             entry.status, entry.reason = UNREADABLE, done.failure.code
             entry.message = reason(done.failure.code, limit=f"{self.limits.max_seconds:g}")
+            entry.detail = cap_detail(done.failure.detail)
             return
         outcome: ReadOutcome = done.value
         for name in ("status", "reason", "message", "unit_code", "unit_name", "template_id",
                      "spec_id", "year", "errors", "warnings", "sha256", "size", "mtime", "saved",
-                     "key", "projects", "indicators", "findings"):
+                     "key", "projects", "indicators", "findings", "detail"):
             setattr(entry, name, getattr(outcome, name))
+        # whatever a worker sends, what the parent writes is bounded (_faults)
+        entry.message, entry.detail = cap(entry.message, MAX_MESSAGE), cap_detail(entry.detail)
+        entry.unit_code, entry.template_id = cap(entry.unit_code, 40), cap(entry.template_id, 40)
+        entry.unit_name, entry.key = cap(entry.unit_name, 500), cap(entry.key, 500)
+        entry.spec_id, entry.reason = cap(entry.spec_id, 100), cap(entry.reason, 60)
+        text = outcome.json_text
+        if text is not None and entry.kept and len(text) > max_json_chars(entry.size):
+            entry.status, entry.reason = UNREADABLE, "output_too_large"
+            entry.message = reason("output_too_large",
+                                   limit=f"{max_json_chars(entry.size) // 2**20} MB")
+            return
         # each outcome arrives with its own copies of the same few words: share them
         entry.status, entry.reason = sys.intern(entry.status), sys.intern(entry.reason)
         entry.spec_id = sys.intern(entry.spec_id)
@@ -260,6 +360,12 @@ class _Run:
             entry.spool_offset = self.spool.seek(0, os.SEEK_END)
             entry.spool_length = len(data)
             self.spool.write(data)
+
+    def respool(self, entry: Entry, text: str) -> None:
+        data = text.encode("utf-8")
+        entry.spool_offset = self.spool.seek(0, os.SEEK_END)
+        entry.spool_length = len(data)
+        self.spool.write(data)
 
     def load(self, entry: Entry) -> str:
         self.spool.seek(entry.spool_offset)
@@ -313,25 +419,53 @@ class _Run:
 
     # -- pass 2 ------------------------------------------------------------------------------------
 
-    def write(self, db_url: str, feedback: bool, title: str | None) -> None:
+    def write(self, db_url: str | None, shown_url: str, feedback: bool, title: str | None,
+              duplicates: str) -> None:
+        """Every output into a fresh folder, the database last, then one switch of ``current``.
+
+        ``db_url`` None: the SQLite database is part of the run folder (a copy of the previous
+        run's, updated). Otherwise the database's commit and the switch are adjacent, and the
+        run id committed with the rows says which run folder they match."""
         kept = [e for e in self.entries if e.kept]
         if feedback:
             names = feedback_names([e.rel for e in kept if e.findings])
             for entry in kept:
                 entry.feedback = names.get(entry.rel, "")
-        feedback_dir = self.staging / FEEDBACK_DIR
+        self.run_id = run_id(self.entries, self.missing, {
+            "duplicates": duplicates, "feedback": feedback, "title": title,
+            "manifest": [self.sent.spec_id, self.sent.year, self.sent.batch,
+                         len(self.sent.workbooks)] if self.sent is not None else None})
+        run_dir = self.staging / "run"
+        run_dir.mkdir()
+        feedback_dir = run_dir / FEEDBACK_DIR
         feedback_dir.mkdir()
+        if db_url is None:
+            database = run_dir / DB_NAME
+            _seed_database(current_run(self.out), database)
+            db_url = f"sqlite:///{database}"
+        elif (before := run_ids(db_url, self._scope())) and \
+                set(before.values()) != {read_run_id(current_run(self.out))}:
+            # a run killed between its commit and its switch: this run's commit and switch
+            # make the database and the folder one run again
+            self.repaired = True
         spec_ids = sorted({e.spec_id for e in kept} | ({self.sent.spec_id} if self.sent else set()))
+        first_feedback = True
         with ExitStack() as outputs:
-            db = DatabaseWriter(db_url)
+            try:
+                db = DatabaseWriter(db_url)
+            except CollectError as exc:
+                raise DatabaseFailure(f"{shown_url}: {exc}") from None
             outputs.callback(db.close)
-            submissions = SubmissionsWriter(self.out, outputs)
-            summary_fh = outputs.enter_context(open_atomic(self.out / SUMMARY_NAME, "wb"))
+            submissions = SubmissionsWriter(run_dir, outputs)
+            summary_fh = outputs.enter_context(open_atomic(run_dir / SUMMARY_NAME, "wb"))
             summary = SummaryWorkbook(summary_fh, self.staging, spec_ids)
             try:
                 for entry in kept:
                     text = self.load(entry)
                     data = json.loads(text)
+                    if cap_submission(data):  # the worker's bounds are not taken on trust
+                        text = dumps(data)
+                        self.respool(entry, text)  # the report reads the spool again
                     submissions.add(text)
                     db.add(entry, data)
                     summary.add(entry, data)
@@ -339,6 +473,9 @@ class _Run:
                         self.pool.submit(("feedback", entry.index), feedback_task, FeedbackTask(
                             text, str(feedback_dir / entry.feedback), self.password),
                             FEEDBACK_SECONDS)
+                        if first_feedback:
+                            checkpoint("feedback")
+                            first_feedback = False
                         self._feedback_results(self.pool.poll(block=False))
                         while self.pool.pending > 2 * self.jobs:
                             # the queue holds JSON texts: keep it short
@@ -352,14 +489,21 @@ class _Run:
                                          m["template_ids"], m["note"]])
                 summary.close()
                 submissions.close()
-                # the database first: a server is likelier to fail than a local file
-                db.finish(self._department_rows(), self._scope())
+                self._write_tables(run_dir, title)
+                write_run_file(run_dir, {"run_id": self.run_id, "database": shown_url,
+                                         "total": len(self.entries), "counts": self.counts()})
+                checkpoint("written")
+                # the database last: its commit and the switch below are adjacent
+                try:
+                    db.finish(self._department_rows(), self._scope(), self.run_id)
+                except CollectError as exc:
+                    raise DatabaseFailure(f"{shown_url}: {exc}") from None
                 self.db_counts = dict(db.counts)
-                self._write_tables(title)
             except BaseException:
                 summary.abort()
                 raise
-        self._swap_feedback(feedback_dir)
+        checkpoint("committed")
+        self.run_dir = publish(self.out, run_dir, self.run_id)
 
     def _feedback_results(self, done: Iterable[Done]) -> None:
         for d in done:
@@ -372,15 +516,16 @@ class _Run:
                     f"未能生成修改意见副本（{d.failure.code}）"
                 entry.feedback = ""
 
-    def _write_tables(self, title: str | None) -> None:
+    def _write_tables(self, run_dir: Path, title: str | None) -> None:
         counts = self.counts()
-        header: dict[str, Any] = {"total": len(self.entries), "counts": counts}
+        header: dict[str, Any] = {"run_id": self.run_id, "total": len(self.entries),
+                                  "counts": counts}
         if self.sent is not None:
             header["manifest"] = {"spec": self.sent.spec_id, "version": self.sent.spec_version,
                                   "year": self.sent.year, "batch": self.sent.batch,
                                   "departments": len(self.sent.departments())}
-        write_results(self.out, header, (e.result_row() for e in self.entries), RESULT_COLUMNS)
-        write_csv(self.out / "missing.csv", ["unit_code", "unit_name", "files", "template_ids", "note"],
+        write_results(run_dir, header, (e.result_row() for e in self.entries), RESULT_COLUMNS)
+        write_csv(run_dir / "missing.csv", ["unit_code", "unit_name", "files", "template_ids", "note"],
                   ([m["unit_code"], m["unit_name"], m["files"], m["template_ids"], m["note"]]
                    for m in self.missing))
         context: dict[str, Any] = {"manifest": None}
@@ -391,7 +536,7 @@ class _Run:
                                    "departments": len(self.sent.departments())}
         year = self.sent.year if self.sent is not None else None
         context["title"] = title or (f"{year}年预算绩效目标报送情况" if year else "预算绩效目标报送情况")
-        write_report(self.out / "report.html", entries=self.entries, load=self.load,
+        write_report(run_dir / "report.html", entries=self.entries, load=self.load,
                      counts=counts, missing=self.missing, context=context)
 
     def _department_rows(self) -> Iterator[dict[str, Any]]:
@@ -425,13 +570,6 @@ class _Run:
             scope.add((self.sent.spec_id, self.sent.year))
         return scope
 
-    def _swap_feedback(self, staged: Path) -> None:
-        final = self.out / FEEDBACK_DIR
-        old = self.staging / "feedback.old"
-        if final.exists():
-            os.replace(final, old)
-        os.replace(staged, final)
-
     # -- result ------------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
@@ -441,15 +579,31 @@ class _Run:
         counts[MISSING] = len(self.missing)
         return counts
 
-    def result(self, db_url: str) -> CollectResult:
+    def result(self, shown_url: str) -> CollectResult:
         outputs = {name: self.out / name for name in (
             "results.csv", "results.json", "submissions.jsonl", "submissions.json", "missing.csv",
             SUMMARY_NAME, "report.html", FEEDBACK_DIR)}
-        if db_url.startswith("sqlite:///"):
-            outputs["database"] = Path(db_url[len("sqlite:///"):])
+        if (self.run_dir / DB_NAME).exists():
+            outputs["database"] = self.out / DB_NAME
         return CollectResult(self.out, len(self.entries), self.counts(), self.missing, outputs,
-                             _hide_password(db_url), self.db_counts, self.feedback_done,
-                             self.feedback_failed)
+                             shown_url, self.db_counts, self.feedback_done,
+                             self.feedback_failed, run_id=self.run_id, run_dir=self.run_dir,
+                             repaired=self.repaired)
+
+
+def _seed_database(previous: Path | None, target: Path) -> None:
+    """The new run's SQLite file starts as a copy of the previous run's (it may hold other
+    specs and years, which a run leaves alone). SQLite's backup API copies a consistent state
+    even while another program reads or writes it."""
+    source = previous / DB_NAME if previous is not None else None
+    if source is None or not source.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(source, timeout=DB_WAIT)) as src, \
+                contextlib.closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+    except sqlite3.Error as exc:
+        raise database_error(exc, str(source), "读取上次的") from None
 
 
 def _hide_password(url: str) -> str:

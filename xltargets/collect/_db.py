@@ -174,6 +174,15 @@ findings = Table(
     Column("value", Text),
 )
 
+#: which run of collect wrote a spec and year last (its run id names the run's folder and is in
+#: results.json and run.json): a reader of the database can tell which outputs it matches
+collect_runs = Table(
+    "collect_runs", metadata,
+    Column("spec_id", String(100), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False),
+)
+
 TABLES = (submissions, departments, projects, indicators, findings)
 #: children of a submission, in the order they are deleted
 CHILDREN = (findings, indicators, projects)
@@ -342,8 +351,8 @@ class DatabaseWriter:
         self._pending = {t.name: [] for t in TABLES}
         self._pending_ids = []
 
-    def finish(self, department_rows: Iterable[dict[str, Any]], scope: set[tuple[str, int]]
-               ) -> None:
+    def finish(self, department_rows: Iterable[dict[str, Any]], scope: set[tuple[str, int]],
+               run_id: str | None = None) -> None:
         """Write the departments, drop what this run no longer keeps in its scope, commit.
 
         ``department_rows`` may be a generator: it is sent in batches, never held whole."""
@@ -375,6 +384,9 @@ class DatabaseWriter:
                     for table in CHILDREN:
                         conn.execute(delete(table).where(table.c.submission_id.in_(chunk)))
                     conn.execute(delete(submissions).where(submissions.c.id.in_(chunk)))
+            if run_id is not None:
+                upsert(conn, collect_runs, [{"spec_id": s, "year": y, "run_id": run_id}
+                                            for s, y in sorted(scope)])
             self._tx.commit()
         except SQLAlchemyError as exc:
             raise CollectError(f"写入数据库失败：{str(exc).splitlines()[0]}") from None
@@ -404,6 +416,18 @@ def check_database(url: str) -> None:
                 conn.execute(select(1))
     except SQLAlchemyError as exc:
         raise CollectError(f"无法连接数据库：{str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+
+
+def run_ids(url: str, scope: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The run id last committed for each spec and year of ``scope`` (absent: none yet)."""
+    engine = engine_for(url)
+    try:
+        metadata.create_all(engine, tables=[collect_runs])
+        with engine.connect() as conn:
+            rows = conn.execute(select(collect_runs)).all()
+        return {(r.spec_id, r.year): r.run_id for r in rows if (r.spec_id, r.year) in scope}
     finally:
         engine.dispose()
 

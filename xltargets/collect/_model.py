@@ -57,6 +57,15 @@ REASONS: dict[str, str] = {
     "other_spec": "表样为“{spec_id}”，本次下发的是“{expected}”",
     "other_year": "预算年度为{year}，本次下发的是{expected}年",
     "duplicate": "同一单位重复提交，已采用{kept}",
+    # paths of the inbox that cannot be read as files (docs/collect.md, "Every path counts")
+    "folder_unreadable": "无法打开这个文件夹（{why}），其中的文件未能读取，请检查权限后重新汇总",
+    "file_unreadable": "无法打开这个文件（{why}），请检查权限后重新汇总",
+    "link_outside": "这是指向收件目录以外的快捷方式（符号链接），出于安全未读取；请把文件本身放入收件目录",
+    "broken_link": "这是一个快捷方式（符号链接），它指向的文件不存在",
+    "link_to_folder": "这是指向文件夹的快捷方式（符号链接），未进入读取；请把文件夹本身放入收件目录",
+    "not_a_file": "这不是普通文件（设备、管道或套接字），未读取",
+    "path_too_long": "文件路径过长，系统无法打开；请缩短文件夹或文件名",
+    "output_too_large": "读取结果过大（超过{limit}），与文件大小不成比例，已拒绝",
 }
 
 
@@ -244,6 +253,8 @@ class Entry:
     projects: int = 0
     indicators: int = 0
     findings: int = 0
+    #: technical detail of a failure (a crashed worker's first stderr lines), English
+    detail: str = ""
 
     @property
     def label(self) -> str:
@@ -277,12 +288,13 @@ class Entry:
             "sha256": self.sha256,
             "size": self.size,
             "modified": self.modified(),
+            "detail": self.detail,
         }
 
 
 RESULT_COLUMNS = ["file", "status", "label", "reason", "message", "unit_code", "unit_name",
                   "template_id", "errors", "warnings", "kept_instead_of", "feedback", "sha256",
-                  "size", "modified"]
+                  "size", "modified", "detail"]
 RESULT_HEADERS_ZH = ["文件", "状态代码", "状态", "原因代码", "说明", "单位编码", "单位名称",
                      "模板编号", "错误数", "警告数", "已采用的文件", "修改意见副本", "SHA-256",
-                     "字节数", "修改时间"]
+                     "字节数", "修改时间", "技术细节"]

@@ -13,6 +13,12 @@ the earliest deadline as timeout, and
 and in each case a fresh worker takes the place of the old one. Workers start from a fork server
 that has already imported the reader, so a replacement costs a fork, not an interpreter start.
 
+A worker's standard error (file descriptor 2, where native code such as python-calamine prints a
+Rust panic's backtrace, thousands of lines) goes to a file of its own, never to the terminal of
+collect; when a task fails, the first lines written during that task become the failure's
+``detail``. On Linux a worker dies with the fork server (``PR_SET_PDEATHSIG``), which dies with
+the parent: a collect killed with SIGKILL leaves no worker writing behind it.
+
 Tasks are ``(func, arg)`` pairs of picklable module-level functions. Results come back in the
 order tasks finish; callers sort. :meth:`WorkerPool.poll` never blocks, so the parent can write
 outputs while the workers read.
@@ -23,7 +29,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import shutil
 import signal
+import sys
+import tempfile
 import time
 import traceback
 from collections import deque
@@ -33,6 +42,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from ..errors import CollectError
+from ._faults import cap, cap_detail
 
 #: how long a fresh worker may take to import and initialise before the batch gives up
 START_SECONDS = 120.0
@@ -40,6 +50,10 @@ START_SECONDS = 120.0
 MAX_START_FAILURES = 3
 #: modules the fork server imports once, so that each worker starts ready to read
 PRELOAD = ["xltargets.collect._work"]
+#: a worker's stderr file is emptied between tasks once it holds this much
+STDERR_KEEP = 64 * 1024
+#: at most this much of a failed task's stderr is read back
+STDERR_READ = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,9 @@ class _Slot:
     task: _Task | None = None
     deadline: float = 0.0
     sent: float = 0.0
+    #: the worker's stderr file, and its size when the current task was sent
+    stderr: str = ""
+    stderr_at: int = 0
 
 
 def _context() -> Any:
@@ -88,10 +105,29 @@ def _context() -> Any:
     return mp.get_context("spawn")  # Windows, macOS without fork server
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker when its parent (the fork server) dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        parent = os.getppid()
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the call
+            os._exit(1)
+
+
 def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
-                 initargs: tuple[Any, ...], memory_limit: int | None) -> None:
+                 initargs: tuple[Any, ...], memory_limit: int | None, stderr: str = "") -> None:
     # Ctrl-C goes to the whole process group: the parent decides, workers just get closed
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if stderr:
+        with contextlib.suppress(OSError):
+            fd = os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.dup2(fd, 2)
+            os.close(fd)
     if memory_limit:
         with contextlib.suppress(ImportError, ValueError, OSError):
             import resource
@@ -116,10 +152,19 @@ def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
             reply: tuple[str, Any] = ("ok", func(arg))
         except MemoryError:
             reply = ("crashed", "MemoryError")
+        except OSError as exc:
+            # a task handles the OSErrors of its input itself: one that escapes is the machine's
+            # (a full disk while writing a feedback copy or a private copy)
+            reply = ("os_error", (exc.errno, exc.strerror, exc.filename
+                                  if isinstance(exc.filename, str) else None))
         except Exception as exc:
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" at {tb[-1].filename.rsplit(os.sep, 1)[-1]}:{tb[-1].lineno}" if tb else ""
             reply = ("internal_error", f"{type(exc).__name__}: {str(exc)[:300]}{where}")
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # a native panic (pyo3's PanicException is no Exception)
+            reply = ("crashed", f"{type(exc).__name__}: {str(exc)[:300]}")
         conn.send(reply)
 
 
@@ -127,9 +172,15 @@ class WorkerPool:
     """``jobs`` worker processes; see the module docstring. Use as a context manager."""
 
     def __init__(self, jobs: int, *, initializer: Callable[..., None] | None = None,
-                 initargs: tuple[Any, ...] = (), memory_limit: int | None = None) -> None:
+                 initargs: tuple[Any, ...] = (), memory_limit: int | None = None,
+                 scratch: str | os.PathLike[str] | None = None) -> None:
         if jobs < 1:
             raise ValueError("jobs must be at least 1")
+        #: where the workers' stderr files go (a private folder when not given)
+        self._own_scratch = scratch is None
+        self._scratch = str(scratch) if scratch is not None else tempfile.mkdtemp(
+            prefix="xltargets-pool-")
+        self._serial = 0
         self._ctx = _context()
         self._initializer = initializer
         self._initargs = initargs
@@ -192,6 +243,8 @@ class WorkerPool:
             if slot.process is not None:
                 slot.process.join(max(0.0, deadline - time.monotonic()))
             self._kill(slot)
+        if self._own_scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -203,9 +256,12 @@ class WorkerPool:
 
     def _start(self, slot: _Slot) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
+        self._serial += 1
+        slot.stderr = os.path.join(self._scratch, f"worker-{self._serial}.stderr")
+        slot.stderr_at = 0
         process = self._ctx.Process(
             target=_worker_main, name="xltargets-collect-worker", daemon=True,
-            args=(child, self._initializer, self._initargs, self._memory_limit))
+            args=(child, self._initializer, self._initargs, self._memory_limit, slot.stderr))
         process.start()
         child.close()
         slot.process, slot.conn, slot.ready = process, parent, False
@@ -220,7 +276,35 @@ class WorkerPool:
                 slot.process.close()
         if slot.conn is not None:
             slot.conn.close()
+        if slot.stderr:
+            with contextlib.suppress(OSError):
+                os.unlink(slot.stderr)
         slot.process, slot.conn, slot.ready, slot.task = None, None, False, None
+
+    def _stderr_mark(self, slot: _Slot) -> None:
+        """Before a task: where its stderr starts (the file emptied when it grew large)."""
+        try:
+            size = os.path.getsize(slot.stderr)
+            if size > STDERR_KEEP:
+                os.truncate(slot.stderr, 0)  # the worker appends: it writes at the new end
+                size = 0
+        except OSError:
+            size = 0
+        slot.stderr_at = size
+
+    def _stderr_text(self, slot: _Slot) -> str:
+        """The first lines the worker wrote to stderr during its current task."""
+        try:
+            with open(slot.stderr, "rb") as fh:
+                fh.seek(slot.stderr_at)
+                data = fh.read(STDERR_READ)
+        except OSError:
+            return ""
+        return cap_detail(data.decode("utf-8", "replace"))
+
+    def _failure(self, slot: _Slot, code: str, detail: str) -> Failure:
+        captured = self._stderr_text(slot) if slot.stderr else ""
+        return Failure(code, cap(f"{detail}: {captured}" if captured else detail, 1000))
 
     def _restart(self, slot: _Slot) -> None:
         self._kill(slot)
@@ -233,6 +317,8 @@ class WorkerPool:
                 return
             if slot.ready and slot.task is None and slot.conn is not None:
                 task = self._queue.popleft()
+                if slot.stderr:
+                    self._stderr_mark(slot)
                 slot.task, slot.sent = task, time.monotonic()
                 slot.deadline = slot.sent + task.timeout
                 # a worker that is gone is reported by its sentinel on the next wait
@@ -259,8 +345,12 @@ class WorkerPool:
         seconds = time.monotonic() - slot.sent
         if kind == "ok":
             done.append(Done(task.key, value=payload, seconds=seconds))
+        elif kind == "os_error":
+            number, words, filename = payload
+            raise OSError(number, words, filename)
         else:
-            done.append(Done(task.key, failure=Failure(kind, str(payload)), seconds=seconds))
+            done.append(Done(task.key, failure=self._failure(slot, kind, str(payload)),
+                             seconds=seconds))
             if kind == "crashed":  # a MemoryError leaves a process better replaced
                 self._restart(slot)
 
@@ -275,7 +365,7 @@ class WorkerPool:
             if code is not None and code < 0:
                 with contextlib.suppress(ValueError):
                     detail = f"{why} ({signal.Signals(-code).name})"
-            done.append(Done(task.key, failure=Failure("crashed", detail),
+            done.append(Done(task.key, failure=self._failure(slot, "crashed", detail),
                              seconds=time.monotonic() - slot.sent))
         self._restart(slot)
 
@@ -291,7 +381,8 @@ class WorkerPool:
         for slot in self._slots:
             if slot.task is not None and now >= slot.deadline:
                 task = slot.task
-                done.append(Done(task.key, failure=Failure("timeout", f"{task.timeout:g} s"),
+                done.append(Done(task.key, failure=self._failure(slot, "timeout",
+                                                                 f"{task.timeout:g} s"),
                                  seconds=now - slot.sent))
                 self._restart(slot)
             elif not slot.ready and slot.process is not None and now >= slot.started + START_SECONDS:

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import re
-import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -26,8 +25,10 @@ from ..read import Limits, ReadOptions, read_workbook
 from ..spec import load_spec
 from ..spec.load import SPEC_PATH_ENV
 from ..spec.model import Spec
+from ._faults import cap_detail, cap_submission, max_json_chars
 from ._feedback import feedback_workbook
 from ._model import UNEXPECTED, UNREADABLE, FormRoles, reason
+from ._own import Owned, private_copy
 
 #: WorkbookError codes that say "a workbook, but not one of our forms": status ``unexpected``
 FOREIGN_CODES = frozenset({"unknown_form", "unknown_spec", "wrong_spec"})
@@ -52,6 +53,10 @@ class ReadTask:
     limits: Limits
     #: None: the worker's own (given once to :func:`warm_up`), or no manifest
     expected: Expected | None
+    #: where the private copy goes (see :mod:`._own`); "" for the system's temporary folder
+    scratch: str = ""
+    #: False when the scan saw a plain file: a symbolic link there now is not followed
+    follow: bool = True
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class ReadOutcome:
     indicators: int = 0
     findings: int = 0
     json_text: str | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,27 +94,35 @@ class FeedbackTask:
 
 
 def read_task(task: ReadTask) -> ReadOutcome:
-    """Read one returned file into its outcome. Never raises for a bad file."""
-    path = Path(task.path)
-    size = mtime = None
-    sha = ""
-    try:
-        info = path.stat()
-        size, mtime = info.st_size, info.st_mtime
-        if stat.S_ISREG(info.st_mode) and info.st_size <= task.limits.max_file_bytes:
-            sha = sha256_file(path)
-    except OSError:
-        pass  # read_workbook names the problem
+    """Read one returned file into its outcome. Never raises for a bad file.
+
+    The file is read from a private copy made through one open descriptor (:mod:`._own`), so the
+    SHA-256 (computed once, on that copy) names exactly the bytes that were read."""
+    with private_copy(task.path, task.scratch, task.limits.max_file_bytes,
+                      follow=task.follow) as own:
+        if own.path is None:
+            return ReadOutcome(task.index, UNREADABLE, own.problem,
+                               reason(own.problem, why=own.why or "?"), size=own.size,
+                               mtime=own.mtime)
+        return _read_own(task, own)
+
+
+def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
+    path = Path(own.path or "")
+    size, mtime = own.size, own.mtime
     expected = task.expected if task.expected is not None else _expected
     try:
         submission = read_workbook(path, ReadOptions(limits=task.limits))
     except WorkbookError as exc:
         status = UNEXPECTED if exc.code in FOREIGN_CODES else UNREADABLE
+        # the hash of the bytes read (none of a file cut at the size limit: it was not read)
+        sha = sha256_file(path) if own.whole else ""
         return ReadOutcome(task.index, status, exc.code, exc.message, sha256=sha, size=size,
-                           mtime=mtime)
-    # the JSON stays exactly the reader's (schemas/submission.schema.json): results.json joins
-    # it to the file's path in the inbox by source.sha256
+                           mtime=mtime, detail=cap_detail(exc.detail or ""))
+    # the JSON stays the reader's (schemas/submission.schema.json), every text bounded
+    # (_faults.cap_submission): results.json joins it to the file's path by source.sha256
     data = submission.to_json()
+    cap_submission(data)
     stamp = data["source"].get("stamp") or {}
     # who returned it: the stamp the generator wrote, else the fields the spec's roles name
     roles = FormRoles.of(data["spec"]["id"])
@@ -121,16 +135,22 @@ def read_task(task: ReadTask) -> ReadOutcome:
         if why:
             status = UNEXPECTED
     indicators = roles.indicator_count(data)
+    json_text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if len(json_text) > max_json_chars(size):
+        limit = f"{max_json_chars(size) // 2**20} MB"
+        return ReadOutcome(task.index, UNREADABLE, "output_too_large",
+                           reason("output_too_large", limit=limit),
+                           sha256=data["source"].get("sha256") or "", size=size, mtime=mtime)
     return ReadOutcome(
         task.index, status, why, message, unit_code=unit_code, unit_name=unit_name,
         template_id=template_id, spec_id=data["spec"]["id"], year=int(data.get("year") or 0),
         errors=len(submission.errors), warnings=len(submission.warnings),
-        sha256=data["source"].get("sha256") or sha, size=size, mtime=mtime,
+        sha256=data["source"].get("sha256") or "", size=size, mtime=mtime,
         saved=_saved_time(path, task.limits),
         key=unit_code or (f"name:{unit_name}" if unit_name else ""),
         projects=len(data.get("projects") or []), indicators=indicators,
         findings=len(data.get("findings") or []),
-        json_text=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        json_text=json_text,
     )
 
 

@@ -1,0 +1,116 @@
+"""Reading a returned file from bytes that collect owns.
+
+A department's file may change while collect reads it (a mail client still saving it, a
+colleague replacing it on a shared drive). The reader opens a file several times (the zip
+checks, the cell reader, the hash): each could see other bytes. So a worker first copies the
+file through ONE open file descriptor into a private folder, and everything (reading, checking,
+the SHA-256, the saved time) is done on that copy. Whatever happens to the original, the row's
+``sha256`` and ``size`` name exactly the bytes that were read:
+
+* replaced (a new file renamed over it) during the copy: the descriptor still reads the old file,
+  whole; the row is the old file's;
+* truncated or rewritten in place during the copy: the copy holds the bytes that were there
+  when they were read (a truncated zip is ``corrupt_zip``), and the hash is of those bytes.
+
+The copy is opened with ``O_NONBLOCK`` (a pipe never blocks the worker) and, for a path the scan
+saw as a plain file, ``O_NOFOLLOW`` (a file swapped for a symbolic link after the scan is not
+followed). A file larger than the reader's ``max_file_bytes`` is copied only that far plus one
+byte: enough for the reader to refuse it as too large, never more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+#: bytes read at a time
+CHUNK = 1 << 20
+#: test-only: called after each chunk with the number of bytes copied so far (the tests replace
+#: or truncate the original there, to show the row stays consistent with the bytes read)
+after_chunk: Callable[[int], None] | None = None
+
+
+@dataclass(frozen=True)
+class Owned:
+    """The private copy (``path``), or why there is none (``problem``, a reason code)."""
+
+    path: str | None
+    size: int | None = None
+    mtime: float | None = None
+    #: the copy holds the whole file (not cut at the size limit)
+    whole: bool = True
+    problem: str = ""
+    why: str = ""
+
+
+def _problem(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "path_too_long"
+    if exc.errno == errno.ELOOP:
+        return "link_outside"
+    if exc.errno == errno.ENOENT:
+        return "broken_link"
+    return "file_unreadable"
+
+
+@contextlib.contextmanager
+def private_copy(source: str, scratch: str, limit: int, *, follow: bool = True
+                 ) -> Iterator[Owned]:
+    """A private copy of ``source`` (at most ``limit`` + 1 bytes), removed afterwards.
+
+    OSErrors of the *source* become an :class:`Owned` with a ``problem``; OSErrors of the
+    scratch folder (a full disk) propagate: they are the machine's, not the file's."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | \
+        getattr(os, "O_BINARY", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(source, flags)
+    except OSError as exc:
+        yield Owned(None, problem=_problem(exc), why=exc.strerror or "")
+        return
+    folder = None
+    try:
+        try:
+            info = os.fstat(fd)
+        except OSError as exc:
+            yield Owned(None, problem="file_unreadable", why=exc.strerror or "")
+            return
+        if not stat.S_ISREG(info.st_mode):
+            yield Owned(None, mtime=info.st_mtime, problem="not_a_file")
+            return
+        folder = tempfile.mkdtemp(prefix="own-", dir=scratch or None)
+        target = os.path.join(folder, os.path.basename(source))
+        copied, whole = 0, True
+        with open(target, "xb") as out:
+            while True:
+                try:
+                    chunk = os.read(fd, min(CHUNK, limit + 1 - copied))
+                except OSError as exc:  # an I/O error of the source (a disk being pulled)
+                    yield Owned(None, mtime=info.st_mtime, problem="file_unreadable",
+                                why=exc.strerror or "")
+                    return
+                if not chunk:
+                    break
+                out.write(chunk)
+                copied += len(chunk)
+                if after_chunk is not None:
+                    after_chunk(copied)
+                if copied > limit:
+                    whole = False
+                    break
+        yield Owned(target, size=copied if whole else info.st_size, mtime=info.st_mtime,
+                    whole=whole)
+    finally:
+        os.close(fd)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+__all__ = ["CHUNK", "Owned", "private_copy"]
