@@ -14,8 +14,9 @@ the SHA-256, the saved time) is done on that copy. Whatever happens to the origi
 
 The copy is opened with ``O_NONBLOCK`` (a pipe never blocks the worker) and, for a path the scan
 saw as a plain file, ``O_NOFOLLOW`` (a file swapped for a symbolic link after the scan is not
-followed). A file larger than the reader's ``max_file_bytes`` is copied only that far plus one
-byte: enough for the reader to refuse it as too large, never more.
+followed). A file larger than the reader's ``max_file_bytes`` is not read at all (the copy is an
+empty sparse file of its size, which the reader refuses as too large); one that grows past the
+limit during the copy is copied only that far plus one byte.
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ def private_copy(source: str, scratch: str, limit: int, *, follow: bool = True
             return
         folder = tempfile.mkdtemp(prefix="own-", dir=scratch or None)
         target = os.path.join(folder, os.path.basename(source))
+        if info.st_size > limit:
+            # too large to be read: an empty (sparse) copy of its size is all the reader needs
+            # to refuse it, and none of its bytes are read
+            with open(target, "xb") as out:
+                out.truncate(info.st_size)
+            yield Owned(target, size=info.st_size, mtime=info.st_mtime, whole=False)
+            return
         copied, whole = 0, True
         with open(target, "xb") as out:
             while True:
