@@ -290,3 +290,19 @@ def test_office_regenerates_collect_outputs_and_database_export(server, tmp_path
     book = openpyxl.load_workbook(summary, read_only=True)
     assert "未报送" in book.sheetnames
     book.close()
+
+
+def test_pages_load_nothing_from_elsewhere_and_speak_chinese(server):
+    """Offices run on closed networks: no external fonts, scripts, styles or images."""
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        pages = [client.get(server.links()["224001"]), client.get("/office"), client.get("/"),
+                 client.get("/no/such/page"), client.post("/d/x/template")]
+        api = client.get("/api/nothing")
+    for page in pages:
+        html = page.text
+        assert not re.search(r'(src|href|action)="(https?:)?//', html), html[:300]
+        assert "@import" not in html and "url(" not in html
+        assert '<html lang="zh-CN">' in html
+        assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    assert [p.status_code for p in pages[3:]] == [404, 405]
+    assert api.status_code == 404 and api.json()["message"] == "没有这个页面"

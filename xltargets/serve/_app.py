@@ -24,6 +24,7 @@ import jinja2
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -480,8 +481,19 @@ def create_app(config: ServeConfig) -> Starlette:
         return server.page("message.html.j2", 500, heading="服务器内部错误",
                            text="处理请求时出错，请稍后重试；如多次出现，请联系财政部门。")
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # Starlette's own answers (no such address, wrong method) in Chinese too
+        code = getattr(exc, "status_code", 500)
+        text = {404: "没有这个页面", 405: "不支持这种请求方式"}.get(code, "请求无法处理")
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "not_found" if code == 404 else "bad_request",
+                                 "message": text}, status_code=code)
+        if code == 404:
+            return server.not_found()
+        return server.page("message.html.j2", code, heading=text, text="")
+
     app = Starlette(
-        exception_handlers={Exception: server_error},
+        exception_handlers={Exception: server_error, HTTPException: http_error},
         routes=[Route(path, fn, methods=methods) for path, fn, methods in routes],
         middleware=[
             Middleware(SecurityHeaders),
