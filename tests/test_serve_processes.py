@@ -27,7 +27,7 @@ from serve_harness import (
     write_roster,
 )
 
-from xltargets.serve._store import sha256_of
+from xltargets._atomic import sha256_file
 
 pytest.importorskip("starlette")
 
@@ -140,14 +140,14 @@ def test_sigkill_during_uploads_loses_nothing_and_leaves_no_half(tmp_path):
     by_id = {r["id"]: r for r in rows}
     for code, body in accepted.items():
         row = by_id[body["id"]]
-        assert sha256_of(root / row["file"]) == body["sha256"] == row["sha256"]
+        assert sha256_file(root / row["file"]) == body["sha256"] == row["sha256"]
         listed = next(d for d in status["departments"] if d["unit_code"] == code)
         assert listed["last_upload"] == body["received"]
     # the database and the returns folder agree: each row has its whole file, each file a row
     stored = {str(p.relative_to(root)) for p in (root / "returns").rglob("*.xlsx")}
     assert stored == {r["file"] for r in rows}
     for r in rows:
-        assert sha256_of(root / r["file"]) == r["sha256"]
+        assert sha256_file(root / r["file"]) == r["sha256"]
     # an upload that got no answer is either fully there (committed just before the kill) or absent
     for code in failed:
         mine = [r for r in rows if r["unit_code"] == code]
@@ -173,3 +173,35 @@ def test_workers_option_runs_several_processes_on_one_root(tmp_path):
     assert status["counts"]["returned"] == 4
     rows = uploads_in_db(f"sqlite:///{tmp_path / 'root' / 'xltargets.db'}")
     assert sorted(r["id"] for r in rows) == sorted(a["id"] for a in answers)
+
+
+def test_recovery_finishes_committed_uploads_and_drops_the_rest(tmp_path):
+    """What a process killed between any two steps leaves, and what the next start makes of it."""
+    import fcntl
+    import hashlib
+
+    from xltargets.serve._store import INCOMING, LOCK, Incoming, recover, stored_name
+
+    root = tmp_path / "root"
+    dead = root / INCOMING / "999999-dead"
+    dead.mkdir(parents=True)
+    (dead / LOCK).write_bytes(b"")
+    committed, orphan = b"committed upload", b"never committed"
+    sha_c, sha_o = (hashlib.sha256(d).hexdigest() for d in (committed, orphan))
+    (dead / f"{sha_c}.ab12.ready").write_bytes(committed)  # row committed, rename not done
+    (dead / f"{sha_o}.cd34.ready").write_bytes(orphan)     # killed before its commit
+    (dead / "0123.part").write_bytes(b"half a bo")          # killed while streaming
+    live = Incoming(root)                                   # a live process's folder: untouched
+    (live.dir / "5678.part").write_bytes(b"arriving")
+    try:
+        counts = recover(root, {stored_name(sha_c)})
+        assert counts == {"moved": 1, "deleted": 2}
+        assert (root / stored_name(sha_c)).read_bytes() == committed
+        assert not (root / stored_name(sha_o)).exists()
+        assert not dead.exists()
+        assert (live.dir / "5678.part").read_bytes() == b"arriving"
+        # still held by its owner
+        with open(live.dir / LOCK, "ab") as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        live.close()

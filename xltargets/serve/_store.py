@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import secrets
 import shutil
@@ -94,14 +93,6 @@ def place(root: Path, ready: Path, sha256: str) -> str:
     os.replace(ready, target)
     fsync_dir(target.parent)
     return name
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def recover(root: Path, known: set[str]) -> dict[str, int]:
