@@ -48,6 +48,7 @@ from ._reading import Readers
 from ._setup import current_manifest
 from ._store import Incoming, recover
 from ._tables import (
+    current_of,
     current_returns,
     department_by_token,
     departments,
@@ -230,9 +231,10 @@ class Server:
         if dept is None:
             return self.not_found()
         history = await self.db(uploads_of, dept)
-        current = next((u for u in history if u["status"] in KEPT), None)
+        current = await self.db(current_of, dept)
         latest = history[0] if history else None
-        shown = latest if latest is not None and latest.get("submission") else current
+        # the findings of the newest upload when it was read as a return, else of the current one
+        shown = latest if latest is not None and latest["status"] in KEPT else current
         return self.page(
             "department.html.j2", status, dept=dept, token=request.path_params["token"],
             words=department_words(current, latest), current=current, latest=latest,
@@ -270,11 +272,10 @@ class Server:
         dept = await self.department(request)
         if dept is None:
             return self.not_found()
-        history = await self.db(uploads_of, dept)
-        upload = next((u for u in history if u.get("submission")), None)
+        upload = await self.db(current_of, dept)
         if upload is None or not (upload["errors"] or upload["warnings"]):
             return self.page("message.html.j2", 404, heading="没有修改意见",
-                             text="最近一次报送没有需要修改的问题。")
+                             text="当前报送没有需要修改的问题（或尚未报送）。")
         assert self.intake is not None
         path = await self.intake.feedback(upload)
         if path is None:

@@ -162,6 +162,15 @@ def uploads_of(conn: Connection, dept: dict[str, Any], limit: int = 100) -> list
     return [dict(r) for r in rows.mappings()]
 
 
+def current_of(conn: Connection, dept: dict[str, Any]) -> dict[str, Any] | None:
+    """A department's current return (its newest upload read as a return), or None."""
+    row = conn.execute(select(web_uploads).where(and_(
+        web_uploads.c.spec_id == dept["spec_id"], web_uploads.c.year == dept["year"],
+        web_uploads.c.unit_code == dept["unit_code"], web_uploads.c.status.in_(KEPT))).order_by(
+        web_uploads.c.received.desc(), web_uploads.c.id.desc()).limit(1)).mappings().first()
+    return dict(row) if row is not None else None
+
+
 def current_returns(conn: Connection, *, submissions: bool = True
                     ) -> dict[tuple[str, int, str], dict[str, Any]]:
     """Each department's current return: its newest upload that was read as a return.
