@@ -306,3 +306,21 @@ def test_pages_load_nothing_from_elsewhere_and_speak_chinese(server):
         assert page.headers["content-security-policy"].startswith("default-src 'none'")
     assert [p.status_code for p in pages[3:]] == [404, 405]
     assert api.status_code == 404 and api.json()["message"] == "没有这个页面"
+
+
+def test_template_drawn_again_when_the_sent_file_is_gone(server, sent, tmp_path):
+    manifest_path, manifest = sent
+    book = next(w for w in manifest["workbooks"] if w["unit_code"] == "224004")
+    original = manifest_path.parent / book["file"]
+    kept = original.read_bytes()
+    original.unlink()
+    try:
+        r = httpx.get(server.links()["224004"] + "/template", timeout=60)
+    finally:
+        original.write_bytes(kept)
+    assert r.status_code == 200
+    path = tmp_path / "again.xlsx"
+    path.write_bytes(r.content)
+    stamp = read_workbook(path).to_json()["source"]["stamp"]
+    # the same template as was sent: a return of it is recognised by collect and by the server
+    assert (stamp["template_id"], stamp["unit_code"]) == (book["template_id"], "224004")
