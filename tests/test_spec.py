@@ -58,8 +58,22 @@ MISTAKES = [
     ("unknown rule type", "type: sum_equals", "type: sum_equal", "type: sum_equal", "rules[0]",
      "未知的规则类型"),
     ("rule names an unknown field", "terms: [budget_fiscal, budget_other]",
-     "terms: [budget_fiscal, budget_others]", "terms: [budget_fiscal", "rules[0]",
-     "没有字段“budget_others”"),
+     "terms: [budget_fiscal, budget_others]", "terms: [budget_fiscal", "rules[0].terms[1]",
+     "工作表“project”上没有字段“budget_others”（是否应为“budget_other”？）"),
+    ("cost cap names an unknown column", "table: indicators, budget: budget_total}",
+     "table: indicators, budget: budget_total, column: valu}", "column: valu", "rules[5].column",
+     "表格“indicators”没有“valu”列（是否应为“value”？）"),
+    ("cost cap names an unknown 二级", "table: indicators, budget: budget_total}",
+     "table: indicators, budget: budget_total, level2: 成本}", "level2: 成本", "rules[5].level2",
+     "“成本”不是指标体系中的二级指标"),
+    ("rule names an unknown table", "{id: indicator_taxonomy, type: taxonomy, sheet: project, table: indicators}",
+     "{id: indicator_taxonomy, type: taxonomy, sheet: project, table: indicator}", "table: indicator}",
+     "rules[2].table", "没有表格“indicator”"),
+    ("rule names an unknown sheet", "{id: project_code_year, type: code_year, sheet: project,",
+     "{id: project_code_year, type: code_year, sheet: projects,", "sheet: projects,", "rules[4].sheet",
+     "未知的工作表“projects”"),
+    ("pattern Excel cannot check", r"pattern: '^\d{6}$'", r"pattern: '^\d+$'", r"pattern: '^\d+$'",
+     "sheets[0].fields[0].pattern", "无法转换为 Excel 校验公式"),
     ("sheet name too long", "name: 部门整体绩效目标", "name: 部门整体绩效目标部门整体绩效目标部门整体绩效目标部门整体绩效目标",
      "name: 部门整体绩效目标部门", "sheets[0].name", "超过31个字符"),
     ("sheet name with forbidden character", 'name: "项目{{ n }}"', 'name: "项目/{{ n }}"',
@@ -77,7 +91,7 @@ MISTAKES = [
     ("正则表达式有误", r"pattern: '^\d{6}$'", r"pattern: '^\d{6$('", r"pattern: '^\d{6$('",
      "sheets[0].fields[0].pattern", "正则表达式有误"),
     ("taxonomy level1 unknown to a rule", "level1: [产出指标, 效益指标, 满意度指标]",
-     "level1: [产出指标, 效益指标, 满意指标]", "满意指标]", "rules[3].level1", "不是指标体系中的一级指标"),
+     "level1: [产出指标, 效益指标, 满意指标]", "满意指标]", "rules[3].level1[2]", "不是指标体系中的一级指标"),
     ("duplicate field id", "{id: plan_jun, label: 资金支出计划6月底", "{id: plan_mar, label: 资金支出计划6月底",
      "id: plan_mar, label: 资金支出计划6月底", "sheets[1].fields", "有两个字段的 id 相同"),
 ]
@@ -95,9 +109,38 @@ def test_mistake_gives_located_error(what, old, new, needle, location, message, 
     assert match, [str(e) for e in errors]
     err = match[0]
     assert err.path == str(path)
-    if what not in ("rule names an unknown field", "duplicate field id", "unknown rule type"):
+    if what not in ("duplicate field id", "unknown rule type"):
         assert err.line == _line_of(text, needle), str(err)
     assert str(err).startswith(f"{path}:{err.line} {location}:")
+
+
+def test_cross_sheet_sum_with_a_misspelt_field_is_located(tmp_path):
+    """Issue 9: ``field: budget_locl`` in a cross_sheet_sum used to load and never fire."""
+    text = (SPECS_DIR / "hunan.yaml").read_text(encoding="utf-8")
+    old = "type: cross_sheet_sum, sheet: project, field: budget_local,"
+    assert old in text
+    text = text.replace(old, "type: cross_sheet_sum, sheet: project, field: budget_locl,")
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    err = info.value
+    assert err.location == "rules[2].field"
+    assert "工作表“project”上没有字段“budget_locl”（是否应为“budget_local”？）" in err.message
+    assert err.line == _line_of(text, "field: budget_locl")
+
+
+def test_every_rule_lists_its_references():
+    """The loader checks references generically: every built-in rule names what it uses."""
+    for spec_id in builtin_ids():
+        for rule in load_spec(spec_id).rules:
+            refs = rule.references()
+            assert any(r.kind == "sheet" for r in refs), rule.id
+            named = {r.name for r in refs}
+            for key in ("total", "field", "table", "column", "budget", "amount_field", "total_sheet"):
+                value = getattr(rule, key, None)
+                if isinstance(value, str):
+                    assert value in named, (rule.id, key)
 
 
 def test_yaml_syntax_error_is_located(tmp_path):

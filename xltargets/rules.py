@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .cellrules import percent_excel, percent_typed_excel
 from .findings import Severity
 
 if TYPE_CHECKING:
@@ -53,6 +54,27 @@ class CheckFormula:
 YEAR = "{{ year }}"
 #: the key of the form's year in the values given to :meth:`_Rule.check_text`
 YEAR_KEY = "__year__"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One name a rule refers to, for the spec loader to check (each rule lists its own).
+
+    ``key`` is the rule's key that holds the name (``terms``; ``index`` for a list), so an error
+    points at its line. ``kind``: ``sheet``, ``field`` (on ``sheet``), ``table`` (on ``sheet``),
+    ``column`` (of ``table``), ``level1`` or ``level2`` (of the taxonomy).
+    """
+
+    key: str
+    kind: Literal["sheet", "field", "table", "column", "level1", "level2"]
+    name: str
+    sheet: str | None = None
+    table: str | None = None
+    index: int | None = None
+
+
+def _field_refs(key: str, names: list[str], sheet: str) -> list[Ref]:
+    return [Ref(key, "field", n, sheet, index=i) for i, n in enumerate(names)]
 
 
 class ExcelSheet:
@@ -105,8 +127,19 @@ class _Rule(BaseModel):
         return ""
 
     def fields(self) -> list[str]:
-        """Field ids this rule refers to (the spec loader checks they exist)."""
+        """Field ids this rule refers to on its own sheet."""
         return []
+
+    def references(self) -> list[Ref]:
+        """Every sheet, field, table, column and taxonomy name this rule names: the spec loader
+        refuses a spec where one does not exist (a misspelt name would never fire).
+
+        The default covers a rule with a ``sheet`` and :meth:`fields` on it; rules naming more
+        (a table, a column, another sheet) add theirs."""
+        sheet = getattr(self, "sheet", None)
+        if not isinstance(sheet, str):
+            return []
+        return [Ref("sheet", "sheet", sheet), *(Ref("fields", "field", f, sheet) for f in self.fields())]
 
 
 class SumEquals(_Rule):
@@ -120,6 +153,10 @@ class SumEquals(_Rule):
 
     def fields(self) -> list[str]:
         return [self.total, *self.terms]
+
+    def references(self) -> list[Ref]:
+        return [Ref("sheet", "sheet", self.sheet), Ref("total", "field", self.total, self.sheet),
+                *_field_refs("terms", self.terms, self.sheet)]
 
     def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
         if sheet.sheet_id != self.sheet:
@@ -174,19 +211,30 @@ class CumulativePercent(_Rule):
     def fields(self) -> list[str]:
         return [*self.fields_, *([self.amount_field] if self.amount_field else [])]
 
+    def references(self) -> list[Ref]:
+        refs = [Ref("sheet", "sheet", self.sheet), *_field_refs("fields", self.fields_, self.sheet)]
+        if self.amount_field:
+            refs.append(Ref("amount_field", "field", self.amount_field, self.sheet))
+        return refs
+
     def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
+        """Percent cells are Text cells: ``25`` and ``25%`` both mean 25 here, in the
+        validation and in the reader (xltargets.cellrules.percent_excel)."""
         if sheet.sheet_id != self.sheet:
             return []
         out: list[CellCondition | CheckFormula] = []
         refs = [sheet.ref(f) for f in self.fields_]
         for prev, (field, ref) in zip(refs, list(zip(self.fields_, refs, strict=True))[1:], strict=False):
+            # an unreadable neighbour is its own cell's problem: IFERROR lets this one pass
             out.append(CellCondition(
-                field, f"OR(ISBLANK({prev}),{ref}>={prev})",
+                field,
+                f'IFERROR(OR({prev}="",{percent_typed_excel(ref)}>={percent_excel(prev)}),TRUE)',
                 "资金支出计划为累计百分比，不能小于上一期", self.severity))
-        last = refs[-1]
-        steps = "".join(f",{b}>={a}" for a, b in zip(refs, refs[1:], strict=False))
+        # a blank milestone counts as 0 (nothing spent yet), an unreadable one as -1 (wrong)
+        nums = [f'IF({r}="",0,IFERROR({percent_excel(r)},-1))' for r in refs]
+        steps = "".join(f",{b}>={a}" for a, b in zip(nums, nums[1:], strict=False))
         formula = (
-            f'IF(COUNT({",".join(refs)})=0,"",IF(AND({last}={self.final:f}{steps}),"正常",'
+            f'IF(COUNTA({",".join(refs)})=0,"",IF(AND({nums[-1]}={self.final:f}{steps}),"正常",'
             f'"应逐期累计不减，{self._final_text()}"))'
         )
         out.append(CheckFormula(self.id, formula))
@@ -267,6 +315,9 @@ class Taxonomy(_Rule):
     sheet: str
     table: str
 
+    def references(self) -> list[Ref]:
+        return [Ref("sheet", "sheet", self.sheet), Ref("table", "table", self.table, self.sheet)]
+
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         spec = form.spec
         known1 = {n.level1 for n in spec.taxonomy}
@@ -305,6 +356,10 @@ class RequiredCategories(_Rule):
     sheet: str
     table: str
     level1: list[str]
+
+    def references(self) -> list[Ref]:
+        return [Ref("sheet", "sheet", self.sheet), Ref("table", "table", self.table, self.sheet),
+                *(Ref("level1", "level1", n, index=i) for i, n in enumerate(self.level1))]
 
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         for view in form.sheets(self.sheet):
@@ -370,6 +425,13 @@ class CostCap(_Rule):
     def fields(self) -> list[str]:
         return [self.budget]
 
+    def references(self) -> list[Ref]:
+        refs = [Ref("sheet", "sheet", self.sheet), Ref("table", "table", self.table, self.sheet),
+                Ref("level2", "level2", self.level2), Ref("budget", "field", self.budget, self.sheet)]
+        if self.column is not None:  # None: the value column of roles.indicators
+            refs.append(Ref("column", "column", self.column, self.sheet, self.table))
+        return refs
+
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         for view in form.sheets(self.sheet):
             budget = view.number(self.budget)
@@ -414,6 +476,11 @@ class CrossSheetSum(_Rule):
     total_sheet: str
     total: str
     severity: Severity = Severity.warning
+
+    def references(self) -> list[Ref]:
+        return [Ref("sheet", "sheet", self.sheet), Ref("field", "field", self.field, self.sheet),
+                Ref("total_sheet", "sheet", self.total_sheet),
+                Ref("total", "field", self.total, self.total_sheet)]
 
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         totals = form.sheets(self.total_sheet)

@@ -148,7 +148,8 @@ def _kill_group(proc: subprocess.Popen[bytes], tmp: Path) -> str:
     return stderr.decode("utf-8", "replace")
 
 
-def run_report(jobs: Iterable[Mapping[str, Any]], *, timeout: float = 300) -> dict[str, Any]:
+def run_report(jobs: Iterable[Mapping[str, Any]], *, timeout: float = 300,
+               locale: str | None = None) -> dict[str, Any]:
     """Run ``jobs`` in one soffice; return the worker's whole report.
 
     The report is ``{"results": [...], "startup_seconds", "total_seconds", "restarts"}``.
@@ -167,6 +168,8 @@ def run_report(jobs: Iterable[Mapping[str, Any]], *, timeout: float = 300) -> di
         jobs_file.write_text(json.dumps(job_list, ensure_ascii=False), encoding="utf-8")
         cmd = [python, str(WORKER), str(jobs_file), "--out", str(out_file)]
         cmd += ["--soffice", soffice, "--tmpdir", tmp]
+        if locale:
+            cmd += ["--locale", locale]
         proc = subprocess.Popen(
             cmd,
             env=clean_env(),
@@ -199,9 +202,9 @@ def run_report(jobs: Iterable[Mapping[str, Any]], *, timeout: float = 300) -> di
     return report
 
 
-def run_jobs(jobs: list[dict], *, timeout: float = 300) -> list[dict]:
+def run_jobs(jobs: list[dict], *, timeout: float = 300, locale: str | None = None) -> list[dict]:
     """Run ``jobs`` in one soffice; return one result per job (see the worker's docstring)."""
-    return run_report(jobs, timeout=timeout)["results"]
+    return run_report(jobs, timeout=timeout, locale=locale)["results"]
 
 
 def ensure_ok(result: dict) -> dict:

@@ -48,7 +48,11 @@ plus, for ``fill``/``type``/``read``, ``"cells"``: one entry per CELL with the r
 (``"kind"``: EMPTY/VALUE/TEXT/FORMULA, ``"string"``, ``"value"``, ``"formula"`` in
 LibreOffice syntax, ``"formula_excel"``, ``"locked"``, ``"sheet_protected"``); ``type`` adds
 ``"before"`` (the formula text before typing) and ``"landed"`` (True if the cell changed,
-False if not, None if it already held the typed text so the test cannot tell).
+False if not, None if it already held the typed text so the test cannot tell). With
+``"validate": true`` a ``type`` job also asks LibreOffice's validation engine about every typed
+cell (the detective's "Mark Invalid Data") and adds ``"valid"`` and ``"validation"`` (type,
+alert style STOP/WARNING/INFO, formula) to each: what the clerk's alert would have said.
+``--locale zh-CN`` makes soffice read typed input as a Chinese clerk's LibreOffice does.
 
 Exit status: 0 when the worker ran (individual jobs may still have failed: see ``ok``),
 2 for bad usage or an unreadable job list, 3 when LibreOffice could not be started.
@@ -123,8 +127,10 @@ class JobError(Exception):
 class Office:
     """One headless soffice with a private profile and pipe, and the UNO objects we need."""
 
-    def __init__(self, soffice: str, connect_timeout: float, tmpdir: str | None) -> None:
+    def __init__(self, soffice: str, connect_timeout: float, tmpdir: str | None,
+                 locale: str | None = None) -> None:
         self.soffice = soffice
+        self.locale = locale
         self.connect_timeout = connect_timeout
         self.tmpdir = tmpdir
         self.sockets: list[str] = []
@@ -225,6 +231,15 @@ class Office:
         misc.setPropertyValue("UseDocumentOOoLockFile", False)
         misc.setPropertyValue("UseDocumentSystemFileLocking", False)
         misc.commitChanges()
+        if self.locale:
+            # The locale typed input is read in (dates like 2024年6月20日, 3-5 as a date):
+            # what a clerk's zh-CN LibreOffice does, whatever this machine's locale is.
+            l10n = provider.createInstanceWithArguments(
+                "com.sun.star.configuration.ConfigurationUpdateAccess",
+                (prop("nodepath", "/org.openoffice.Setup/L10N"),),
+            )
+            l10n.setPropertyValue("ooSetupSystemLocale", self.locale)
+            l10n.commitChanges()
 
     def record_sockets(self) -> None:
         """Note soffice's named pipes (/tmp/OSL_PIPE_*): a killed soffice leaves them behind.
@@ -555,6 +570,10 @@ def job_type(office: Office, job: dict) -> dict:
         if controller is None or controller.getFrame() is None:
             raise JobError("the loaded document has no view to type into")
         frame = controller.getFrame()
+        # Headless LibreOffice 7.4 can abort shortly after a typed entry while it lays out
+        # toolbars that have no window; without a LayoutManager there is nothing to lay out.
+        with contextlib.suppress(Exception):
+            frame.LayoutManager = None
         results = []
         for spec in job.get("cells", []):
             cell = resolve_cell(doc, spec)
@@ -573,6 +592,8 @@ def job_type(office: Office, job: dict) -> dict:
             info["before"] = before[1]
             info["landed"] = True if after != before else (None if ambiguous else False)
             results.append(info)
+        if job.get("validate"):
+            _mark_validity(doc, results)
         if job.get("dst"):
             if job.get("recalc"):
                 doc.calculateAll()
@@ -580,6 +601,50 @@ def job_type(office: Office, job: dict) -> dict:
         return {"cells": results}
     finally:
         close(doc)
+
+
+def _validation_of(cell) -> dict | None:
+    """The cell's data validation as LibreOffice holds it (None: the cell has none)."""
+    rule = cell.Validation
+    kind = rule.Type.value
+    if kind == "ANY":
+        return None
+    return {
+        "type": kind,
+        "alert": rule.ErrorAlertStyle.value,  # STOP, WARNING, INFO, MACRO
+        "show_error": bool(rule.ShowErrorMessage),
+        "ignore_blank": bool(rule.IgnoreBlankCells),
+        "formula1": rule.getFormula1(),
+    }
+
+
+def _mark_validity(doc, results: list[dict]) -> None:
+    """Add ``"valid"`` to each typed cell: what LibreOffice's own validation engine says of it.
+
+    The typed-input path does not run validation, so ask the detective (Tools ▸ Detective ▸
+    Mark Invalid Data): ``showInvalid`` circles every cell whose content its validation
+    refuses. The circles are drawing shapes over the cells; their positions give the cells.
+    """
+    by_sheet: dict[str, list[dict]] = {}
+    for info in results:
+        by_sheet.setdefault(info["sheet"], []).append(info)
+    for name, infos in by_sheet.items():
+        sheet = doc.Sheets.getByName(name)
+        page = sheet.DrawPage
+        before = page.getCount()
+        sheet.showInvalid()
+        circles = [page.getByIndex(i) for i in range(before, page.getCount())]
+        boxes = []
+        for shape in circles:
+            pos, size = shape.Position, shape.Size
+            boxes.append((pos.X, pos.Y, pos.X + size.Width, pos.Y + size.Height))
+        for info in infos:
+            cell = sheet.getCellRangeByName(info["address"])
+            cpos, csize = cell.Position, cell.Size
+            cx, cy = cpos.X + csize.Width // 2, cpos.Y + csize.Height // 2
+            info["validation"] = _validation_of(cell)
+            info["valid"] = not any(x1 <= cx <= x2 and y1 <= cy <= y2 for x1, y1, x2, y2 in boxes)
+        sheet.clearArrows()
 
 
 def job_resave(office: Office, job: dict) -> dict:
@@ -692,6 +757,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soffice", default=shutil.which("soffice") or "soffice")
     parser.add_argument("--connect-timeout", type=float, default=60.0)
     parser.add_argument("--job-timeout", type=float, default=120.0)
+    parser.add_argument("--locale", help="LibreOffice's locale setting, e.g. zh-CN")
     args = parser.parse_args(argv)
 
     try:
@@ -713,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, on_signal)
 
     t0 = time.monotonic()
-    office = Office(args.soffice, args.connect_timeout, args.tmpdir)
+    office = Office(args.soffice, args.connect_timeout, args.tmpdir, args.locale)
     try:
         try:
             startup = office.start()

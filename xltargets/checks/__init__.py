@@ -7,7 +7,6 @@ everything Excel validation only hinted at.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from ..findings import Finding, Severity
@@ -33,16 +32,6 @@ PROBLEMS = {
     "bad_phone": "invalid_phone",
     "code_mangled": "code_mangled",
 }
-
-_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
-
-
-def _regex(pattern: str) -> re.Pattern[str]:
-    rx = _REGEX_CACHE.get(pattern)
-    if rx is None:
-        rx = _REGEX_CACHE[pattern] = re.compile(pattern)
-    return rx
-
 
 #: characters of a cell quoted in a message
 QUOTE = 40
@@ -107,13 +96,12 @@ def _cell_checks(sheet: SheetValues, cell: Cell, *, required: bool) -> Iterator[
         elif note == "out_of_range":
             yield _finding(sheet, cell, Severity.error, "percent_out_of_range",
                            f"“{label}”应为0-100之间的百分比，实际为“{shown}”", p.raw)
-        elif note == "too_long":
-            yield _finding(sheet, cell, Severity.error, "text_too_long",
-                           f"“{label}”超过{inp.max_length}字（实际{len(str(p.value))}字）", None)
-    if inp.kind == Kind.code and inp.pattern and p.value is not None \
-            and not _regex(inp.pattern).fullmatch(str(p.value)):
-        yield _finding(sheet, cell, Severity.error, "code_pattern",
-                       f"“{label}”“{p.value}”格式不正确，应为{inp.pattern_hint or inp.pattern}", p.value)
+    # length and pattern: the very objects the template's validation was built from
+    subject = p.value if isinstance(p.value, str) else p.raw
+    for limit in inp.limits:
+        if limit.refuses(subject):
+            yield _finding(sheet, cell, Severity.error, limit.code, limit.message(label, subject),
+                           None if limit.code == "text_too_long" else _quote(subject))
 
 
 def _sheet_checks(sheet: SheetValues) -> Iterator[Finding]:

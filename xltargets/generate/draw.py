@@ -22,6 +22,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ..cellrules import percent_number
 from ..errors import TemplateError
 from ..layout.kinds import MONEY_FORMATS, NUM_FORMATS
 from ..layout.model import Input, Layout, SheetLayout
@@ -80,6 +81,10 @@ class DrawOptions:
 
 _jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False,
                             keep_trailing_newline=False)
+
+#: kinds whose given values are written as text even when they are numbers (codes, names)
+_TEXT_VALUES = (Kind.code, Kind.phone, Kind.text, Kind.long_text, Kind.text_list,
+                Kind.indicator_value)
 
 _CN_DIGITS = "零一二三四五六七八九十"
 
@@ -209,8 +214,9 @@ def _draw(spec: Spec, layout: Layout, opts: DrawOptions, buf: io.BytesIO) -> Non
     for name in layout.lists.names:
         _ok(wb.define_name(name.name, "=" + name.ref), f"name {name.name}")
     for sheet in layout.sheets:
-        for name in sheet.names:
-            _ok(wb.define_name(f"{_quote(sheet.name)}!{name.name}", "=" + name.ref), f"name {name.name}")
+        for name in (*sheet.names, *sheet.formula_names):
+            _ok(wb.define_name(f"{_quote(sheet.name)}!{name.name}", "=" + _with_year(name.ref, opts.year)),
+                f"name {name.name}")
     wb.close()
 
 
@@ -232,9 +238,8 @@ def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, kind: Kind |
         _ok(ws.write_blank(row, col, None, fmt), "blank")
     elif isinstance(value, bool):
         _ok(ws.write_string(row, col, "是" if value else "否", fmt), "string")
-    elif isinstance(value, Decimal | int | float) and kind not in (Kind.code, Kind.phone, Kind.text,
-                                                                      Kind.long_text, Kind.text_list,
-                                                                      Kind.indicator_value):
+    elif isinstance(value, Decimal | int | float) and kind not in _TEXT_VALUES:
+        # a number given for a percent cell stays a number (what a pasted cell holds)
         _ok(ws.write_number(row, col, float(value), fmt), "number")
     elif isinstance(value, dt.datetime | dt.date):
         d = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
@@ -284,6 +289,10 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         _ok(ws.write_formula(check.box.r1, check.box.c1, "=" + _with_year(check.formula, opts.year),
                              fmt, cached), "formula")
     _fit_rows(ws, sheet, values)
+    texts = [c.box.ref for c in sheet.inputs if c.kind in (Kind.percent, Kind.code, Kind.phone)]
+    if texts:
+        # digits in a Text cell are meant as text here: no "number stored as text" flags
+        _ok(ws.ignore_errors({"number_stored_as_text": " ".join(texts)}), "ignore errors")
     for v in sheet.validations:
         options = {k: _with_year(x, opts.year) if isinstance(x, str) else x for k, x in v.options.items()}
         _ok(ws.data_validation(v.ref, options), f"validation {sheet.name}!{v.ref} ({v.origin})")
@@ -327,6 +336,8 @@ def _decimal(value: Any) -> Decimal | None:
         # a date cell holds Excel's serial number: what a check formula compares
         day = value.date() if isinstance(value, dt.datetime) else value
         return Decimal((day - dt.date(1899, 12, 30)).days)
+    if isinstance(value, str):
+        return percent_number(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Decimal(repr(value))
     return None

@@ -40,5 +40,8 @@ def lock_structure(xlsx: bytes, password: str | None = None) -> bytes:
                 if b"<bookViews>" not in data:
                     raise TemplateError("xl/workbook.xml has no <bookViews>: cannot lock structure")
                 data = data.replace(b"<bookViews>", element + b"<bookViews>", 1)
+                # the long validation formulas (xltargets.layout.plan) are plumbing, not names
+                # for people: hidden from Excel's name manager (XlsxWriter cannot say hidden)
+                data = data.replace(b'<definedName name="_xlt_', b'<definedName hidden="1" name="_xlt_')
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()

@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from ..cellrules import CellLimit
 from ..spec.model import Kind
 
 #: an empty read-only mapping (layouts are shared through the planner's cache: never mutable)
@@ -109,6 +110,9 @@ class Input:
     pattern_hint: str | None = None
     digits: int | None = None
     list_id: str | None = None
+    #: limits on what may be typed (length, pattern): the template's validation and the
+    #: reader's checks both come from these objects (xltargets.cellrules)
+    limits: tuple[CellLimit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,9 @@ class SheetLayout:
     repeat_rows: tuple[int, int] | None
     landscape: bool
     n_rows: int
+    #: hidden names holding long validation formulas (patterns); Excel keeps a validation
+    #: formula to 255 characters, a name to 8,192
+    formula_names: tuple[Name, ...] = ()
 
     def input(self, field_id: str) -> Input:
         for cell in self.inputs:

@@ -17,7 +17,7 @@ import jinja2
 from ..rules import CellCondition, CheckFormula, ExcelSheet
 from ..spec.load import spec_hash
 from ..spec.model import FieldSpec, SheetSpec, Spec, TableSpec
-from .kinds import validation_options
+from .kinds import FORMULA_MAX, cell_conditions, limits_for, validation_options
 from .model import (
     Box,
     CheckCell,
@@ -204,6 +204,8 @@ class _SheetPlanner:
             max_length=f.max_length, length=f.length, pattern=f.pattern,
             pattern_hint=f.pattern_hint, digits=f.digits,
             list_id=f.list,
+            limits=limits_for(f.kind, max_length=f.max_length, pattern=f.pattern,
+                              pattern_hint=f.pattern_hint, length=f.length),
         )
         self.inputs.append(cell)
         source = self.list_names.get(f.list) if f.list else None
@@ -227,7 +229,7 @@ class _SheetPlanner:
             cell = Input(
                 box=box, path=(f.id, i), field=f.id, kind=f.kind, label=f"{f.label}第{i + 1}项",
                 style="input_long_text", place=Place.list_item, required=i < f.min_items,
-                max_length=f.max_length,
+                max_length=f.max_length, limits=limits_for(f.kind, max_length=f.max_length),
             )
             self.inputs.append(cell)
             self.extras[cell.path] = (f.help, None, ())
@@ -276,6 +278,7 @@ class _SheetPlanner:
                     kind=c.kind, label=f"{c.label}（第{i + 1}行）", style="input_" + c.kind.value,
                     place=Place.table_cell, money_unit=self.spec.money_unit_of(c),
                     required=c.required, max_length=c.max_length, list_id=c.list,
+                    limits=limits_for(c.kind, max_length=c.max_length),
                 )
                 cells[c.id] = cell
                 self.inputs.append(cell)
@@ -314,36 +317,55 @@ class _SheetPlanner:
 
     # --- pass 2: rules, validations, names ---------------------------------------------------
     def _finish(self) -> SheetLayout:
-        refs = {c.field: c.box.ref for c in self.inputs if c.place == Place.field}
-        excel = ExcelSheet(self.sheet.id, refs, labels={f.id: f.label for f in self.sheet.fields})
+        q = quote_sheet(self.name)
+        scalars = [c for c in self.inputs if c.place == Place.field]
+        refs = {c.field: c.box.ref for c in scalars}
+        # the same rules over absolute references, for conditions that go into a defined name
+        refs_abs = {c.field: f"{q}!{a1(c.box.r1, c.box.c1, absolute=True)}" for c in scalars}
+        labels = {f.id: f.label for f in self.sheet.fields}
         conditions: dict[str, list[CellCondition]] = {}
+        conditions_abs: dict[str, list[CellCondition]] = {}
         formulas: dict[str, str] = {}
         for rule in self.spec.rules:
-            for item in rule.excel(excel):
+            for item in rule.excel(ExcelSheet(self.sheet.id, refs, labels=labels)):
                 if isinstance(item, CellCondition):
                     conditions.setdefault(item.field, []).append(item)
                 elif isinstance(item, CheckFormula):
                     formulas[item.rule_id] = item.formula
+            for item in rule.excel(ExcelSheet(self.sheet.id, refs_abs, labels=labels)):
+                if isinstance(item, CellCondition):
+                    conditions_abs.setdefault(item.field, []).append(item)
         checks = tuple(
             CheckCell(box, rule_id, formulas.get(rule_id, '""')) for box, rule_id in self.check_slots
         )
         validations = []
+        formula_names: list[Name] = []
         for cell in self.inputs:
             if cell.fixed or cell.place == Place.table_cell:
                 continue  # table columns get one validation each, below
             help_text, source, suggest = self.extras.get(cell.path, (None, None, ()))
             extra = conditions.get(cell.field, []) if cell.place == Place.field else []
-            opts = validation_options(cell, cell.box.ref, help_text=help_text, extra=extra,
-                                      list_source=source, suggest=suggest)
+            conds = [] if source else cell_conditions(cell, cell.box.ref, q, [c.formula for c in extra])
+            name = None
+            if cell.place == Place.field and len(_joined(conds)) > FORMULA_MAX:
+                # too long for Excel's validation: the same conditions over absolute
+                # references go into a hidden sheet-scoped name the validation refers to
+                ref_abs = refs_abs[cell.field]
+                conds_abs = cell_conditions(cell, ref_abs, q, [
+                    c.formula for c in conditions_abs.get(cell.field, [])])
+                name = f"_xlt_ok_{cell.field}"
+                formula_names.append(Name(name, _joined(conds_abs), sheet=self.name, hidden=True))
+            opts = validation_options(cell, help_text=help_text, extra=extra, conditions=conds,
+                                      list_source=source, suggest=suggest, name=name)
             if opts is not None:
                 validations.append(Validation(cell.box.ref, frozen_map(opts),
                                               ".".join(map(str, cell.path))))
         for ref, cell, help_text, source, suggest, origin in self.column_validations:
-            opts = validation_options(cell, cell.box.ref, help_text=help_text, extra=[],
+            conds = [] if source else cell_conditions(cell, cell.box.ref, q)
+            opts = validation_options(cell, help_text=help_text, extra=[], conditions=conds,
                                       list_source=source, suggest=suggest)
             if opts is not None:
                 validations.append(Validation(ref, frozen_map(opts), origin))
-        q = quote_sheet(self.name)
         names: list[Name] = []
         for cell in self.inputs:
             if cell.place == Place.field:
@@ -374,6 +396,7 @@ class _SheetPlanner:
             statics=tuple(self.statics), inputs=tuple(self.inputs), checks=checks,
             validations=tuple(validations), names=tuple(names), tables=frozen_map(self.tables),
             repeat_rows=repeat, landscape=self.sheet.landscape, n_rows=self.row,
+            formula_names=tuple(formula_names),
         )
 
     def _fixed_col(self, table: TableLayout, col_id: str) -> int:
@@ -381,6 +404,10 @@ class _SheetPlanner:
         spec = self.tables_spec[table.id]
         label = next(c.label for c in spec.columns if c.id == col_id)
         return labels[label]
+
+
+def _joined(conditions: list[str]) -> str:
+    return conditions[0] if len(conditions) == 1 else "AND(" + ",".join(conditions) + ")"
 
 
 def _range(q: str, first: Box, last: Box) -> str:

@@ -21,6 +21,7 @@ import jinja2
 import yaml
 from pydantic import ValidationError
 
+from ..cellrules import pattern_problem
 from ..errors import SpecError, os_error_zh
 from .model import Kind, Spec
 
@@ -375,28 +376,7 @@ def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
     if len(set(rule_ids)) != len(rule_ids):
         out.append((("rules",), "有两条规则的 id 相同"))
     for ri, rule in enumerate(spec.rules):
-        rat: Loc = ("rules", ri)
-        sheet_refs = [getattr(rule, k) for k in ("sheet", "total_sheet") if hasattr(rule, k)]
-        for ref in sheet_refs:
-            if ref not in sheet_ids:
-                out.append(((*rat,), f"未知的工作表“{ref}”"))
-        if sheet_refs and sheet_refs[0] in sheet_ids:
-            sheet = spec.sheet(sheet_refs[0])
-            known = {f.id for f in sheet.fields}
-            for ref in rule.fields():
-                if ref not in known:
-                    out.append(((*rat,), f"工作表“{sheet.id}”上没有字段“{ref}”"))
-            table = getattr(rule, "table", None)
-            tables_here = {t.id: t for t in sheet.tables}
-            if table is not None and table not in tables_here:
-                out.append(((*rat, "table"), f"工作表“{sheet.id}”上没有表格“{table}”"))
-            elif table is not None and (tables_here[table].level1 is None
-                                        or tables_here[table].level2 is None):
-                out.append(((*rat, "table"), f"表格“{table}”没有 level1/level2 列"
-                                             "（请在 roles.indicators 中指定）"))
-        for name in getattr(rule, "level1", []) or []:
-            if isinstance(name, str) and name not in level1s:
-                out.append(((*rat, "level1"), f"“{name}”不是指标体系中的一级指标"))
+        out.extend(_reference_errors(("rules", ri), rule, spec))
     return out
 
 
@@ -435,6 +415,50 @@ def _role_errors(spec: Spec) -> list[tuple[Loc, str]]:
     return out
 
 
+def _reference_errors(at: Loc, rule: Any, spec: Spec) -> list[tuple[Loc, str]]:
+    """Each name a rule lists (:meth:`xltargets.rules._Rule.references`) must exist."""
+    out: list[tuple[Loc, str]] = []
+    sheets = {s.id: s for s in spec.sheets}
+    level1s = [n.level1 for n in spec.taxonomy]
+    level2s = [l2 for n in spec.taxonomy for l2 in n.level2]
+    for ref in rule.references():
+        loc: Loc = (*at, ref.key) if ref.index is None else (*at, ref.key, ref.index)
+        sheet = sheets.get(ref.sheet) if ref.sheet is not None else None
+        if ref.kind == "sheet":
+            if ref.name not in sheets:
+                out.append((loc, f"未知的工作表“{ref.name}”（可用：{'、'.join(sheets)}）"))
+        elif ref.kind in ("field", "table", "column") and sheet is None:
+            continue  # the unknown sheet is reported once, above
+        elif ref.kind == "field" and sheet is not None:
+            known = [f.id for f in sheet.fields]
+            if ref.name not in known:
+                out.append((loc, f"工作表“{sheet.id}”上没有字段“{ref.name}”"
+                                 f"{_did_you_mean(ref.name, known)}"))
+        elif ref.kind == "table" and sheet is not None:
+            here = {t.id: t for t in sheet.tables}
+            if ref.name not in here:
+                out.append((loc, f"工作表“{sheet.id}”上没有表格“{ref.name}”"
+                                 f"{_did_you_mean(ref.name, list(here))}"))
+            elif here[ref.name].level1 is None or here[ref.name].level2 is None:
+                out.append((loc, f"表格“{ref.name}”没有 level1/level2 列（请在 roles.indicators 中指定）"))
+        elif ref.kind == "column" and sheet is not None:
+            table = next((t for t in sheet.tables if t.id == ref.table), None)
+            known = [c.id for c in table.columns] if table is not None else []
+            if table is not None and ref.name not in known:
+                out.append((loc, f"表格“{table.id}”没有“{ref.name}”列"
+                                 f"{_did_you_mean(ref.name, known)}"))
+        elif ref.kind == "level1" and ref.name not in level1s:
+            out.append((loc, f"“{ref.name}”不是指标体系中的一级指标"))
+        elif ref.kind == "level2" and ref.name not in level2s:
+            out.append((loc, f"“{ref.name}”不是指标体系中的二级指标"))
+    return out
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"（是否应为“{close[0]}”？）" if close else f"（可用：{'、'.join(known)}）"
+
+
 def _field_errors(at: Loc, f: Any, lists: set[str]) -> list[tuple[Loc, str]]:
     out: list[tuple[Loc, str]] = []
     if f.help and len(f.help) > PROMPT_MAX:
@@ -450,6 +474,13 @@ def _field_errors(at: Loc, f: Any, lists: set[str]) -> list[tuple[Loc, str]]:
             re.compile(f.pattern)
         except re.error as exc:
             out.append(((*at, "pattern"), f"正则表达式有误：{exc}"))
+        else:
+            # the template checks it too: only a pattern Excel can check (docs/specs.md)
+            problem = pattern_problem(f.pattern)
+            if problem is not None:
+                out.append(((*at, "pattern"), problem))
+            if f.kind == Kind.text_list:
+                out.append(((*at, "pattern"), "pattern 只能用于单个单元格的字段，不能用于 text_list"))
     if len(f.label) > TITLE_MAX:
         out.append(((*at, "label"), f"标签超过{TITLE_MAX}个字符（Excel 输入提示标题的限制）"))
     return out

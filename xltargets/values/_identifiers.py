@@ -67,7 +67,8 @@ def parse_phone(raw: object) -> Parsed[str]:
     mobile = _MOBILE_RE.fullmatch(_PHONE_SEPARATORS_RE.sub("", text))
     if mobile is not None:
         return Parsed(mobile["number"], raw)
-    value = _landline(text.strip())
+    # with its separators, or without them: the area codes make "0737 456 7890" unambiguous
+    value = _landline(text.strip()) or _landline(_PHONE_SEPARATORS_RE.sub("", text))
     if value is not None:
         return Parsed(value, raw)
     if numeric and text.isdigit() and not text.startswith("0"):
