@@ -318,8 +318,10 @@ def expected_format_classes(inp: Input) -> frozenset[str]:
     kind = inp.kind
     if kind in (Kind.money, Kind.integer):
         return frozenset({display.NUMBER})
-    if kind == Kind.percent:  # typing 25% makes any spreadsheet switch the cell to a % format
-        return frozenset({display.NUMBER, display.PERCENT})
+    if kind == Kind.percent:
+        # a Text cell in templates (layout.kinds.NUM_FORMATS); older templates had a number
+        # format, and typing 25% there makes any spreadsheet switch the cell to a % format
+        return frozenset({display.TEXT, display.NUMBER, display.PERCENT})
     if kind == Kind.date:
         return frozenset({display.DATE})
     return frozenset({display.GENERAL, display.TEXT})
