@@ -324,3 +324,26 @@ def test_template_drawn_again_when_the_sent_file_is_gone(server, sent, tmp_path)
     stamp = read_workbook(path).to_json()["source"]["stamp"]
     # the same template as was sent: a return of it is recognised by collect and by the server
     assert (stamp["template_id"], stamp["unit_code"]) == (book["template_id"], "224004")
+
+
+def test_serve_command_refuses_in_one_chinese_line(tmp_path, server):
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "xltargets", "serve", *args],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "COLUMNS": "200"})
+
+    empty = tmp_path / "empty"
+    for args, words in (
+            (["--root", str(empty)], "没有下发清单"),
+            (["--root", str(empty), "--manifest", str(tmp_path / "none.json")], "下发清单文件不存在"),
+            (["--root", str(empty), "--port", str(server.port)], "端口已被占用")):
+        done = run(*args)
+        assert done.returncode == 2, done
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("错误：") and words in lines[0], lines
+        assert "Traceback" not in done.stderr
+    assert not (empty / "office-token").exists()  # a failed first start leaves no token behind

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +40,12 @@ def serve(
         import uvicorn  # noqa: F401
     except ImportError:
         err.print("错误：网页服务需要安装可选组件：pip install 'xltargets[web]'")
+        raise typer.Exit(2) from None
+    try:  # a clear line now rather than uvicorn's English after the links are printed
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        err.print(f"[bold red]错误：[/]无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口已被占用或地址无效")
         raise typer.Exit(2) from None
     base = (base_url or f"http://{host}:{port}").rstrip("/")
     config = ServeConfig(root=root.resolve(), db_url=db or "", base_url=base, jobs=jobs,

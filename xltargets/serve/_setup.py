@@ -77,7 +77,6 @@ def prepare(root: Path, db_url: str, base_url: str, manifest: Path | None) -> Pr
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CollectError(f"{root}: 无法建立数据目录（{exc}）") from None
-    token, source = office_token(root)
     if manifest is not None:
         sent = load_manifest(manifest)  # validates before anything is copied
         if manifest.resolve() != manifest_path(root).resolve():
@@ -89,6 +88,7 @@ def prepare(root: Path, db_url: str, base_url: str, manifest: Path | None) -> Pr
             raise CollectError(f"{root}: 没有下发清单：请用 --manifest 指定 generate --roster 生成的 "
                                "manifest.json（第一次启动时需要）")
         sent = found
+    token, source = office_token(root)  # after the manifest: a failed first start leaves none
     engine = open_engine(db_url)
     try:
         with engine.begin() as conn:
