@@ -42,7 +42,7 @@ def sent(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sent):
     root = tmp_path_factory.mktemp("serve") / "root"
-    with ServerProcess(root, sent[0], extra=["--max-upload-mb", "1"]) as srv:
+    with ServerProcess(root, sent[0], extra=["--max-upload-mb", "1", "--upload-timeout", "3"]) as srv:
         yield srv
 
 
@@ -188,6 +188,24 @@ def test_upload_over_the_limit_is_stopped_while_streaming(server):
     assert "too_large" in answered.decode("utf-8", "replace")
     leftovers = [p for p in (server.root / "incoming").rglob("*") if p.suffix in (".part", ".ready")]
     assert leftovers == []
+
+
+def test_a_stalled_upload_is_given_up_after_its_deadline(server):
+    """--upload-timeout 3: a client that stops sending is answered 408 and leaves nothing."""
+    import time
+
+    token_path = server.links()["224004"].split("/d/", 1)[1]
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall((f"POST /api/d/{token_path}/returns HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n"
+                      "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.xlsx\"\r\n\r\nPK"
+                      ).encode())
+        sock.settimeout(30)
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+    assert 2.5 < time.monotonic() - started < 20
+    assert not any(p.suffix in (".part", ".ready") for p in (server.root / "incoming").rglob("*"))
 
 
 def test_declared_length_over_the_limit_is_refused_before_reading(server):

@@ -28,6 +28,7 @@ def serve(
     jobs: Annotated[int, typer.Option(min=1, max=64, help="Reader processes per server process.")] = max(1, (os.cpu_count() or 1)),
     base_url: Annotated[str | None, typer.Option(help="Public address for the links (default http://HOST:PORT).")] = None,
     max_upload_mb: Annotated[int, typer.Option(min=1, max=1024, help="Largest upload accepted, in MB.")] = 50,
+    upload_timeout: Annotated[float, typer.Option(min=1, help="Seconds an upload may take to arrive.")] = 900,
     password: Annotated[str | None, typer.Option(
         "--password", envvar="XLTARGETS_PASSWORD", help="Protection password of the templates (feedback copies).")] = None,
 ) -> None:
@@ -49,7 +50,8 @@ def serve(
         raise typer.Exit(2) from None
     base = (base_url or f"http://{host}:{port}").rstrip("/")
     config = ServeConfig(root=root.resolve(), db_url=db or "", base_url=base, jobs=jobs,
-                         max_upload_bytes=max_upload_mb * 2**20, password=password)
+                         max_upload_bytes=max_upload_mb * 2**20, upload_seconds=upload_timeout,
+                         password=password)
     try:
         prepared = prepare(config.root, config.database, base, manifest)
     except XltargetsError as exc:

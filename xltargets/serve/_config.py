@@ -32,6 +32,8 @@ class ServeConfig:
     jobs: int = 1
     #: the largest upload accepted (bytes); enforced while the body streams in
     max_upload_bytes: int = Limits().max_file_bytes
+    #: the longest an upload may take to arrive (seconds)
+    upload_seconds: float = 15 * 60
     #: the reader's limits, per upload (``max_seconds`` is the deadline of one read)
     max_seconds: float = Limits().max_seconds
     #: protection password of the feedback copies (the one the templates were made with)

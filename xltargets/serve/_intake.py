@@ -42,7 +42,8 @@ class Intake:
 
     async def accept(self, request: Request, dept: dict[str, Any]) -> dict[str, Any]:
         """Receive, read, record and store one upload; returns its row."""
-        received = await receive(request, self.incoming, self.config.max_upload_bytes)
+        received = await receive(request, self.incoming, self.config.max_upload_bytes,
+                                 self.config.upload_seconds)
         ready = await run_in_threadpool(self.incoming.ready, received.part, received.sha256)
         try:
             started = time.monotonic()

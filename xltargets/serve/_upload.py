@@ -9,6 +9,7 @@ office's CSRF token) are kept in memory, bounded.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -25,6 +26,8 @@ from ._store import Incoming
 
 #: the multipart framing around the file (boundaries, part headers, a few small fields)
 OVERHEAD = 64 * 1024
+#: the longest an upload may take to arrive: a slow line gets minutes, a stalled client not forever
+UPLOAD_SECONDS = 15 * 60
 MAX_FIELDS = 8
 MAX_FIELD_BYTES = 1024
 FILE_FIELD = "file"
@@ -127,7 +130,8 @@ class _Parser:
         self._kind = "skip"
 
 
-async def receive(request: Request, incoming: Incoming, limit: int) -> Received:
+async def receive(request: Request, incoming: Incoming, limit: int,
+                  seconds: float = UPLOAD_SECONDS) -> Received:
     """Stream the request's multipart body into a part file of ``incoming``. Raises
     :class:`UploadRefused`; on any failure nothing is left on disk."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
@@ -144,12 +148,16 @@ async def receive(request: Request, incoming: Incoming, limit: int) -> Received:
         multipart = MultipartParser(boundary, parser.callbacks())  # type: ignore[arg-type]
         received = 0
         try:
-            async for chunk in request.stream():
-                received += len(chunk)
-                if received > limit + OVERHEAD:
-                    raise too_large(limit)
-                multipart.write(chunk)
+            async with asyncio.timeout(seconds):
+                async for chunk in request.stream():
+                    received += len(chunk)
+                    if received > limit + OVERHEAD:
+                        raise too_large(limit)
+                    multipart.write(chunk)
             multipart.finalize()
+        except TimeoutError:
+            raise UploadRefused(408, "upload_timeout",
+                                f"上传超时（超过 {seconds / 60:g} 分钟），请检查网络后重新上传") from None
         except ClientDisconnect:
             raise UploadRefused(400, "disconnected", "上传中断，请重新上传") from None
         except UploadRefused:
