@@ -403,7 +403,7 @@ class Server:
         path = self.jobs.output(name)
         if path is None:
             return self.page("message.html.j2", 404, heading="没有这个文件", text="请先生成汇总。")
-        media, inline = OUTPUTS[name]
+        media, inline, _ = OUTPUTS[name]
         return FileResponse(path, media_type=media, filename=None if inline else name,
                             content_disposition_type="inline" if inline else "attachment")
 

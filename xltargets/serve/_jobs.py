@@ -38,15 +38,16 @@ COLLECTED = "collected"
 EXPORT = "xltargets.db"
 EXPORT_BATCH = 1000
 STALE_SECONDS = 120.0
-#: the outputs the office can download: name -> (media type, shown in the browser)
-OUTPUTS: dict[str, tuple[str, bool]] = {
-    "汇总表.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False),
-    "report.html": ("text/html; charset=utf-8", True),
-    "submissions.json": ("application/json", False),
-    "submissions.jsonl": ("application/jsonl", False),
-    "results.csv": ("text/csv; charset=utf-8", False),
-    "missing.csv": ("text/csv; charset=utf-8", False),
-    EXPORT: ("application/vnd.sqlite3", False),
+#: the outputs the office can download: name -> (media type, shown in the browser, 中文)
+OUTPUTS: dict[str, tuple[str, bool, str]] = {
+    "汇总表.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False,
+                  "汇总表（项目、部门、绩效指标、问题清单、报送情况、未报送）"),
+    "report.html": ("text/html; charset=utf-8", True, "报送情况报告（网页）"),
+    "missing.csv": ("text/csv; charset=utf-8", False, "未报送单位名单"),
+    "results.csv": ("text/csv; charset=utf-8", False, "各文件检查结果"),
+    "submissions.json": ("application/json", False, "全部报送数据（JSON）"),
+    "submissions.jsonl": ("application/jsonl", False, "全部报送数据（JSON Lines）"),
+    EXPORT: ("application/vnd.sqlite3", False, "数据库导出（SQLite）"),
 }
 
 
@@ -65,8 +66,9 @@ class Jobs:
             job["state"], job["message"] = "failed", "汇总进程已中断，请重新生成"
         return job
 
-    def available(self) -> list[str]:
-        return [name for name in OUTPUTS if (self.out / name).is_file()]
+    def available(self) -> list[tuple[str, str]]:
+        """(file name, what it is) of each output there is."""
+        return [(name, OUTPUTS[name][2]) for name in OUTPUTS if (self.out / name).is_file()]
 
     def output(self, name: str) -> Path | None:
         if name not in OUTPUTS:  # a fixed list: never a path from the request
