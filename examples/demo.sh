@@ -1,35 +1,45 @@
 #!/usr/bin/env bash
-# The whole loop on bundled example data: generate → (departments fill) → read/check → collect.
+# One round as a finance office lives it, on bundled data, for each bundled spec:
+#   generate from the roster → departments fill the templates (some wrong, one silent)
+#   → collect with the manifest → departments correct the feedback copies → collect again.
 set -euo pipefail
 OUT=${1:-demo-out}
 PY=${PYTHON:-python3}
+YEAR=2025
 xltargets() { "$PY" -m xltargets "$@"; }
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-echo "== 1. Specs"
-xltargets specs list
-
-echo "== 2. Generate one locked workbook per department from the rosters"
-xltargets generate hebei-county --year 2025 --roster examples/roster-hebei.csv --out "$OUT/templates/hebei"
-xltargets generate hunan --year 2024 --roster examples/roster-hunan.csv --out "$OUT/templates/hunan"
-xltargets generate hebei-county --year 2025 --projects 2 --out "$OUT/templates/blank"
-
-echo "== 3. The departments fill them in (here: the four published seed forms, typed in)"
-$PY examples/make_filled.py "$OUT/returns"
-ls -1 "$OUT/returns"
-
-echo "== 4. Read and check each return (exit 1 = the return has errors to send back)"
-mkdir -p "$OUT/json"
-for f in "$OUT"/returns/*.xlsx; do
-  name=$(basename "$f" .xlsx)
-  xltargets read "$f" -o "$OUT/json/$name.json" || true
-done
-xltargets check "$OUT/returns/$(ls "$OUT/returns" | grep seed001 | head -1)" || true
-
-if xltargets collect --help >/dev/null 2>&1; then
-  echo "== 5. Collect the whole inbox"
-  xltargets collect "$OUT/returns" --out "$OUT/collected" || true
-  ls -1 "$OUT/collected"
+# spec id : roster (add a spec here when its roster is bundled)
+ROUNDS="hebei-county:examples/roster-hebei.csv hunan:examples/roster-hunan.csv"
+if [ -f specs/shanghai-district.yaml ] && [ -f examples/roster-shanghai.csv ]; then
+  ROUNDS="$ROUNDS shanghai-district:examples/roster-shanghai.csv"
 fi
-echo "Done: see $OUT/"
+
+for round in $ROUNDS; do
+  spec=${round%%:*}
+  roster=${round#*:}
+  sent="$OUT/$spec/1-下发模板"
+  inbox="$OUT/$spec/2-收件箱"
+  echo
+  echo "=== $spec（$YEAR 年）"
+  echo "--- 1. 按名单生成模板：每个单位一个工作簿，另有下发清单 manifest.json"
+  xltargets generate "$spec" --year "$YEAR" --roster "$roster" --out "$sent"
+  echo "--- 2. 各单位填报并报送"
+  "$PY" examples/departments.py fill "$sent/manifest.json" "$inbox"
+  echo "--- 3. 第一次收集（对照下发清单）"
+  xltargets collect "$inbox" --manifest "$sent/manifest.json" --out "$OUT/$spec/3-第一次收集" --jobs 2
+  echo "--- 4. 退回修改：单位在修改意见副本上改正，重新报送"
+  "$PY" examples/departments.py correct "$sent/manifest.json" "$OUT/$spec/3-第一次收集/feedback" \
+    "$inbox/第二轮"
+  echo "--- 5. 第二次收集（同一收件箱，已改正的副本取代原报送）"
+  xltargets collect "$inbox" --manifest "$sent/manifest.json" --out "$OUT/$spec/4-第二次收集" --jobs 2
+done
+
+echo
+echo "完成。请查看："
+for round in $ROUNDS; do
+  spec=${round%%:*}
+  echo "  $OUT/$spec/3-第一次收集/report.html   第一次收集的报告（退回、未报送）；feedback/ 为修改意见副本"
+  echo "  $OUT/$spec/4-第二次收集/report.html   第二次收集的报告；汇总表.xlsx 为汇总表"
+done

@@ -296,6 +296,9 @@ def collect_cmd(
     feedback: Annotated[bool, typer.Option("--feedback/--no-feedback",
                                            help="Write a copy with comments for each flawed return.")] = True,
     password: PasswordOpt = None,
+    feedback_without_password: Annotated[bool, typer.Option(
+        "--feedback-without-password",
+        help="Write feedback copies without a password even though the templates had one.")] = False,
 ) -> None:
     """Collect a folder of returns: statuses, JSON, database, 汇总表, report, feedback copies.
 
@@ -306,7 +309,7 @@ def collect_cmd(
     _output_dir(out_dir)
     result = run_collect(
         inbox, out_dir, manifest=manifest, db_url=db, jobs=jobs, duplicates=duplicates,
-        feedback=feedback, password=password,
+        feedback=feedback, password=password, feedback_without_password=feedback_without_password,
         progress=lambda items: track(items, description="读取报送文件", console=err,
                                      disable=not err.is_terminal))
     out.print(f"{result.summary_zh()} → {out_dir}", highlight=False)

@@ -50,7 +50,7 @@ from ._faults import (
     disk_error,
     max_json_chars,
 )
-from ._manifest import Manifest, load_manifest
+from ._manifest import Manifest, check_password, load_manifest
 from ._model import (
     DUPLICATE,
     DUPLICATE_STRATEGIES,
@@ -154,16 +154,18 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
             feedback: bool = True,
             progress: Callable[[Iterable[Done]], Iterable[Done]] | None = None,
             password: str | None = None, limits: Limits | None = None,
-            title: str | None = None, lock_wait: float = LOCK_WAIT) -> CollectResult:
+            title: str | None = None, lock_wait: float = LOCK_WAIT,
+            feedback_without_password: bool = False) -> CollectResult:
     """Collect every returned file under ``inbox`` into ``out_dir``. See docs/collect.md.
 
     ``progress`` wraps the iterable of files as they are read (it has ``len``), the same way as
     ``generate_batch``'s: ``rich.progress.track`` fits. ``password`` protects the feedback copies
-    as the templates were protected. ``limits`` are the reader's, per file (``max_seconds`` is the
-    per-file time limit). ``lock_wait``: seconds to wait for another collect into the same
-    ``out_dir`` to finish. Raises :class:`CollectError` only when the batch cannot run at all
-    (its subclasses :class:`OutputLocked`, :class:`DiskError`, :class:`DatabaseFailure` for the
-    machine's failures).
+    as the templates were protected; when the manifest says the templates had a password and none
+    is given, the batch is refused unless ``feedback_without_password``. ``limits`` are the
+    reader's, per file (``max_seconds`` is the per-file time limit). ``lock_wait``: seconds to
+    wait for another collect into the same ``out_dir`` to finish. Raises :class:`CollectError`
+    only when the batch cannot run at all (its subclasses :class:`OutputLocked`,
+    :class:`DiskError`, :class:`DatabaseFailure` for the machine's failures).
     """
     started = time.monotonic()
     if duplicates not in DUPLICATE_STRATEGIES:
@@ -173,6 +175,7 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
     inbox, out = Path(inbox), Path(out_dir)
     limits = limits or Limits()
     sent = load_manifest(manifest) if manifest is not None else None
+    check_password(sent, password, feedback, feedback_without_password)
     files = scan(inbox, exclude=[out], manifest=Path(manifest) if manifest is not None else None)
     in_unit = db_url is None or _is_default_sqlite(db_url, out)
     shown_url = f"sqlite:///{(out / DB_NAME).absolute()}" if in_unit else _hide_password(db_url or "")
@@ -271,7 +274,8 @@ class _Run:
         self.to_read = [e for e in self.entries if not e.status]
         self.expected = None
         if sent is not None:
-            self.expected = Expected(sent.spec_id, sent.year, frozenset(sent.template_ids()))
+            self.expected = Expected(sent.spec_id, sent.year, frozenset(sent.template_ids()),
+                                     sent.prefilled())
         self.pool: WorkerPool | None = None
         self._stack = ExitStack()
         self.missing: list[dict[str, str]] = []

@@ -11,10 +11,11 @@ back, collect with the distribution manifest recognises it as the template that 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +24,7 @@ from ..layout import Layout, plan
 from ..layout.model import Place
 from ..spec.model import Kind, Spec
 from ..values import NOT_APPLICABLE, REDACTED
+from ._manifest import Prefilled
 
 Values = dict[str, dict[tuple[str | int, ...], Any]]
 
@@ -156,19 +158,40 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def _sent_projects(spec: Spec, layout: Layout, count: int,
+                   prefilled: Iterable[Prefilled]) -> list[dict[str, Any]]:
+    """Each project's prefilled values, typed as the roster gave them, for the generator."""
+    projects: list[dict[str, Any]] = [{} for _ in range(count)]
+    index = {s.name: s.index for s in layout.sheets if s.index is not None}
+    kinds = {f.id: f.kind for s in spec.sheets for f in s.fields}
+    for item in prefilled:
+        number = index.get(item.sheet)
+        if number is None or number > count:
+            continue  # department-sheet values come from the stamp (unit code, name) and defaults
+        value: Any = item.value
+        if kinds.get(item.field) == Kind.money:
+            with contextlib.suppress(InvalidOperation):  # a text the roster had: keep it
+                value = Decimal(item.value)
+        projects[number - 1][item.field] = value
+    return projects
+
+
 def feedback_workbook(spec: Spec, submission: Mapping[str, Any], *,
-                      password: str | None = None) -> bytes:
-    """The feedback copy of one submission (its JSON), as the bytes of an .xlsx workbook."""
+                      password: str | None = None, prefilled: Iterable[Prefilled] = ()) -> bytes:
+    """The feedback copy of one submission (its JSON), as the bytes of an .xlsx workbook.
+
+    ``prefilled`` (from the manifest): the values the template was sent with; the copy holds
+    them again, locked, whatever the return held in their cells."""
     values, count = submission_values(spec, submission)
     stamp = ((submission.get("source") or {}).get("stamp")) or {}
     year = int(submission.get("year") or stamp.get("year") or 0)
+    layout = plan(spec, count)
     department = None
     if stamp.get("unit_code"):
         # the same prefilled, locked unit code and name as the template that was sent out
         department = Department(str(stamp["unit_code"]), str(stamp.get("unit_name") or ""),
                                 str(stamp.get("region_code") or ""),
-                                projects=[{} for _ in range(count)])
-    layout = plan(spec, count)
+                                projects=_sent_projects(spec, layout, count, prefilled))
     findings = list(submission.get("findings") or [])
     original = str(stamp.get("template_id") or "")
     # a stamp is read from the department's file: only a well-formed id is ever copied, so the

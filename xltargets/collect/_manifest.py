@@ -20,12 +20,22 @@ MAX_MANIFEST_BYTES = 200 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
+class Prefilled:
+    """One value the template was sent with, locked: a return must hold it unchanged."""
+
+    sheet: str
+    field: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class SentWorkbook:
     file: str
     unit_code: str
     unit_name: str
     template_id: str
     projects: int
+    prefilled: tuple[Prefilled, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,10 +47,16 @@ class Manifest:
     batch: str
     workbooks: tuple[SentWorkbook, ...]
     path: str
+    #: the templates were protected with a password (the password itself is never stored)
+    password: bool = False
 
     def template_ids(self) -> dict[str, str]:
         """Template id -> unit code."""
         return {w.template_id: w.unit_code for w in self.workbooks}
+
+    def prefilled(self) -> dict[str, tuple[Prefilled, ...]]:
+        """Template id -> the values it was sent with (only templates that have some)."""
+        return {w.template_id: w.prefilled for w in self.workbooks if w.prefilled}
 
     def departments(self) -> dict[str, list[SentWorkbook]]:
         """Unit code -> the workbooks sent to it, in the manifest's order."""
@@ -72,9 +88,26 @@ def load_manifest(path: str | Path) -> Manifest:
         spec = data["spec"]
         workbooks = tuple(
             SentWorkbook(str(w["file"]), str(w["unit_code"]), str(w.get("unit_name") or ""),
-                         str(w["template_id"]), int(w.get("projects") or 0))
+                         str(w["template_id"]), int(w.get("projects") or 0),
+                         tuple(Prefilled(str(p["sheet"]), str(p["field"]), str(p["value"]))
+                               for p in w.get("prefilled") or ()))
             for w in data["workbooks"])
         return Manifest(str(spec["id"]), str(spec.get("version") or ""), str(spec.get("hash") or ""),
-                        int(data["year"]), str(data.get("batch") or ""), workbooks, str(path))
+                        int(data["year"]), str(data.get("batch") or ""), workbooks, str(path),
+                        data.get("password") is True)
     except (KeyError, TypeError, ValueError) as exc:
         raise CollectError(f"{path}: 下发清单内容不完整（缺少或无效：{exc}）") from None
+
+
+def check_password(sent: Manifest | None, password: str | None, feedback: bool,
+                   without_password: bool) -> None:
+    """Refuse to draw feedback copies without a password when the templates had one.
+
+    A feedback copy is a template sent out again: without the password its sheets would be
+    protected by none, and a department could change what the office locked."""
+    if sent is None or not sent.password or not feedback or password or without_password:
+        return
+    raise CollectError(
+        f"{sent.path}: 下发的模板设置了保护密码，生成修改意见副本需要同一密码。"
+        "请用 --password 或环境变量 XLTARGETS_PASSWORD 提供；"
+        "或加 --feedback-without-password 生成不设密码的副本，或加 --no-feedback 不生成副本")

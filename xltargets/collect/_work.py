@@ -14,7 +14,8 @@ import os
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,10 @@ from ..spec.load import SPEC_PATH_ENV
 from ..spec.model import Spec
 from ._faults import cap_detail, cap_submission, max_json_chars
 from ._feedback import feedback_workbook
+from ._manifest import Prefilled
 from ._model import UNEXPECTED, UNREADABLE, FormRoles, reason
 from ._own import Owned, private_copy
+from ._prefill import defend_prefilled
 
 #: WorkbookError codes that say "a workbook, but not one of our forms": status ``unexpected``
 FOREIGN_CODES = frozenset({"unknown_form", "unknown_spec", "wrong_spec"})
@@ -43,6 +46,8 @@ class Expected:
     spec_id: str
     year: int
     template_ids: frozenset[str]
+    #: template id -> the values it was sent with, locked (:mod:`._prefill`)
+    prefilled: Mapping[str, tuple[Prefilled, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,10 +135,15 @@ def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
     unit_name = str(stamp.get("unit_name") or roles.unit_name(data))
     template_id = str(stamp.get("template_id") or "")
     status, why, message = data["status"], "", ""
+    changed = 0
     if expected is not None:
         why, message = _unexpected(expected, data, stamp, template_id)
         if why:
             status = UNEXPECTED
+        elif expected.prefilled:
+            changed = defend_prefilled(_spec(data["spec"]["id"]), data,
+                                       expected.prefilled.get(template_id, ()))
+            status = data["status"]
     indicators = roles.indicator_count(data)
     json_text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     if len(json_text) > max_json_chars(size):
@@ -144,7 +154,7 @@ def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
     return ReadOutcome(
         task.index, status, why, message, unit_code=unit_code, unit_name=unit_name,
         template_id=template_id, spec_id=data["spec"]["id"], year=int(data.get("year") or 0),
-        errors=len(submission.errors), warnings=len(submission.warnings),
+        errors=len(submission.errors) + changed, warnings=len(submission.warnings),
         sha256=data["source"].get("sha256") or "", size=size, mtime=mtime,
         saved=_saved_time(path, task.limits),
         key=unit_code or (f"name:{unit_name}" if unit_name else ""),
@@ -210,7 +220,11 @@ def feedback_task(task: FeedbackTask) -> int:
     """Draw one feedback copy and write it (atomically); returns its size in bytes."""
     data = json.loads(task.json_text)
     spec = _spec(data["spec"]["id"])
-    workbook = feedback_workbook(spec, data, password=task.password)
+    prefilled: tuple[Prefilled, ...] = ()
+    if _expected is not None:  # the manifest: lock again what the template was sent with
+        stamp = (data.get("source") or {}).get("stamp") or {}
+        prefilled = _expected.prefilled.get(str(stamp.get("template_id") or ""), ())
+    workbook = feedback_workbook(spec, data, password=task.password, prefilled=prefilled)
     os.makedirs(os.path.dirname(task.target) or ".", exist_ok=True)
     write_bytes(task.target, workbook)
     return len(workbook)

@@ -7,7 +7,8 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,18 @@ class Built:
     data: bytes
     stamp: Stamp
     layout: Layout
+    #: what was prefilled and locked: sheet name -> input path -> value (the manifest records it)
+    prefilled: dict[str, dict[tuple[str | int, ...], Any]] = field(default_factory=dict)
+
+    def prefilled_fields(self) -> list[dict[str, str]]:
+        """The prefilled fields as the manifest lists them: sheet, field id, value as text."""
+        out = []
+        for sheet in self.layout.sheets:
+            for path, value in (self.prefilled.get(sheet.name) or {}).items():
+                if len(path) == 1 and value is not None:
+                    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+                    out.append({"sheet": sheet.name, "field": str(path[0]), "value": text})
+        return out
 
 
 def _prefill(spec: Spec, layout: Layout, dept: Department | None, year: int
@@ -126,7 +139,9 @@ def build_template(spec: Spec, year: int, *, department: Department | None = Non
         unit_code=stamp.unit_code, unit_name=stamp.unit_name, password=password, created=created,
         comments=comments or {}, extra_sheets=extra_sheets or [],
     )
-    return Built(draw_workbook(spec, layout, opts), stamp, layout)
+    return Built(draw_workbook(spec, layout, opts), stamp, layout,
+                 {k: {p: v for p, v in cells.items() if p in locked.get(k, set())}
+                  for k, cells in prefill.items()})
 
 
 def file_name(dept: Department, year: int) -> str:
@@ -156,12 +171,16 @@ def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Pat
             "template_id": built.stamp.template_id,
             "projects": len(dept.projects),
             "sha256": hashlib.sha256(built.data).hexdigest(),
+            # collect compares each return with these: a locked value changed is an error
+            "prefilled": built.prefilled_fields(),
         })
     manifest = {
         "format": MANIFEST_FORMAT,
         "spec": {"id": spec.id, "version": spec.version, "hash": spec_hash(spec)},
         "year": year,
         "batch": batch,
+        # a fact, never the password: collect needs one to protect the feedback copies alike
+        "password": bool(password),
         "workbooks": entries,
     }
     try:
