@@ -86,10 +86,13 @@ OUTPUT_FILES = ["results.csv", "results.json", "submissions.jsonl", "submissions
 # --------------------------------------------------------------------------------------------
 
 def _fill(**changes: Any) -> dict:
-    """hebei_clean without the prefilled department fields, with ``changes`` ({(sheet, path)})."""
+    """hebei_clean without the prefilled fields, with ``changes`` ({(sheet, path)}): a department
+    cannot type into them (and a changed one is ``prefill_changed``)."""
     fill = CLEAN[SPEC][0]()
     for path in (("unit_code",), ("unit_name",)):
         fill[D].pop(path)
+    for path in (("project_code",), ("project_name",)):
+        fill[P].pop(path)
     for (sheet, path), value in changes.get("set", {}).items():
         if value is None:
             fill[sheet].pop(path, None)
@@ -111,7 +114,9 @@ FILLS = {
     "邮件1/224004.xlsx": ("224004", _fill(set={(P, ("goal",)): None})),
     "邮件2/224004.xlsx": ("224004", _fill()),
     "224006.xlsx": ("224006", _fill()),
-    "not-sent.xlsx": ("", _fill(set={(D, ("unit_code",)): "224001", (D, ("unit_name",)): "某单位"})),
+    "not-sent.xlsx": ("", _fill(set={(D, ("unit_code",)): "224001", (D, ("unit_name",)): "某单位",
+                                     (P, ("project_code",)): "13022522P002H4T100074",
+                                     (P, ("project_name",)): "某项目"})),
 }
 
 
