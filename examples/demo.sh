@@ -5,20 +5,16 @@
 set -euo pipefail
 OUT=${1:-demo-out}
 PY=${PYTHON:-python3}
-YEAR=2025
 xltargets() { "$PY" -m xltargets "$@"; }
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-# spec id : roster (add a spec here when its roster is bundled)
-ROUNDS="hebei-county:examples/roster-hebei.csv hunan:examples/roster-hunan.csv"
-if [ -f specs/shanghai-district.yaml ] && [ -f examples/roster-shanghai.csv ]; then
-  ROUNDS="$ROUNDS shanghai-district:examples/roster-shanghai.csv"
-fi
+# spec id : roster : budget year (the Shanghai forms are of 2026)
+ROUNDS="hebei-county:examples/roster-hebei.csv:2025 hunan:examples/roster-hunan.csv:2025
+shanghai-district:examples/roster-shanghai.csv:2026"
 
 for round in $ROUNDS; do
-  spec=${round%%:*}
-  roster=${round#*:}
+  IFS=: read -r spec roster YEAR <<<"$round"
   sent="$OUT/$spec/1-下发模板"
   inbox="$OUT/$spec/2-收件箱"
   echo

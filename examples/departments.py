@@ -6,7 +6,7 @@ the feedback copies the office sent back.
 
 ``fill`` opens each template that ``xltargets generate`` wrote (listed in the manifest) and types
 into its input cells what the department wrote in the published forms of ../shared/seeds (data
-in tests/seed_forms.py), mistakes included, then saves it under the same name, as a department
+in tests/seed_forms.py; the Shanghai forms of tests/shanghai_forms.py), mistakes included, then saves it under the same name, as a department
 returns it. Only cells that are not locked are typed into — except by one department, which
 removes the sheet protection and raises a prefilled budget. One department never answers.
 
@@ -35,12 +35,19 @@ import openpyxl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import shanghai_forms  # noqa: E402
 from seed_forms import SEEDS  # noqa: E402
 
 from xltargets.layout import plan  # noqa: E402
 from xltargets.spec import load_spec  # noqa: E402
 
-#: unit code -> (the seed it types, a short note of what it does) ; None: the department is silent
+#: what a department types, by source: the four published seeds and the Shanghai forms
+SOURCES: dict[str, Any] = {
+    **{key: form.values for key, form in SEEDS.items()},
+    "shanghai": shanghai_forms.fill(),
+}
+
+#: unit code -> (the source it types, a short note of what it does) ; None: the department is silent
 ROUND_1: dict[str, tuple[str, str] | None] = {
     "224002": ("000", "解除保护，把项目2预算数从35.00改为40.00（预填、锁定的单元格）"),
     "224001": ("002", "按要求填写"),
@@ -48,6 +55,13 @@ ROUND_1: dict[str, tuple[str, str] | None] = {
     "224004": ("000", "只有部门整体表（没有项目）"),
     "401001": ("001", "支出合计与资金总额不相等"),
     "401002": None,
+    "PT0301": ("shanghai", "项目2的结束日期早于开始日期"),
+    "PT0412": None,
+}
+
+#: mistakes typed on top of the source: unit -> sheet -> field -> value
+MISTAKES: dict[str, dict[str, dict[str, Any]]] = {
+    "PT0301": {"项目2": {"end_date": dt.date(2025, 12, 31)}},
 }
 
 #: what the departments change in the feedback copy: sheet -> field -> value
@@ -60,6 +74,7 @@ CORRECTIONS: dict[str, dict[str, dict[str, Any]]] = {
     # 基本支出 + 项目支出 = 资金总额, and 项目支出 = the sum of the projects (42.88)
     "401001": {"部门整体支出绩效目标表": {"expense_basic": Decimal("66.16"),
                                          "expense_project": Decimal("42.88")}},
+    "PT0301": {"项目2": {"end_date": dt.date(2026, 12, 31)}},
 }
 
 #: the tampering department: it unprotects the sheet and raises its budget
@@ -80,6 +95,8 @@ def _type(ws: Any, ref: str, value: Any, *, unlocked_only: bool = True) -> bool:
     if unlocked_only and cell.protection.locked:
         return False  # Excel refuses to type into a locked cell
     cell.value = value  # a Decimal is written as the number it is
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # typed as text ("=100.00(%)"), as the form shows it, not a formula
     return True
 
 
@@ -123,12 +140,15 @@ def fill(manifest_path: Path, inbox: Path) -> list[str]:
         seed, note = plan_
         wb = _open(manifest_path.parent / sent["file"])
         cells = _cells(spec_id, sent["projects"])
-        for sheet, values in SEEDS[seed].values.items():
+        for sheet, values in SOURCES[seed].items():
             if sheet not in cells:
                 continue  # a seed project the roster does not give this department
             for path, value in values.items():
                 if path in cells[sheet] and value is not None:
                     _type(wb[sheet], cells[sheet][path], value)
+        for sheet, values in MISTAKES.get(unit, {}).items():
+            for field, value in values.items():
+                _type(wb[sheet], cells[sheet][(field,)], value)
         for sheet, values in TAMPER.get(unit, {}).items():
             wb[sheet].protection.sheet = False  # 撤销工作表保护
             for field, value in values.items():
