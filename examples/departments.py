@@ -71,9 +71,8 @@ CORRECTIONS: dict[str, dict[str, dict[str, Any]]] = {
     # the spending plan as cumulative percentages, as the comment on C8 asks
     "224003": {f"项目{n}": {"plan_mar": 25, "plan_jun": 50, "plan_oct": 75, "plan_dec": 100}
                for n in (1, 2, 3)},
-    # 基本支出 + 项目支出 = 资金总额, and 项目支出 = the sum of the projects (42.88)
-    "401001": {"部门整体支出绩效目标表": {"expense_basic": Decimal("66.16"),
-                                         "expense_project": Decimal("42.88")}},
+    # 基本支出 + 项目支出 = 资金总额 (the projects on the form need not be all of 项目支出)
+    "401001": {"部门整体支出绩效目标表": {"expense_basic": Decimal("64.76")}},
     "PT0301": {"项目2": {"end_date": dt.date(2026, 12, 31)}},
 }
 
@@ -173,6 +172,8 @@ def correct(manifest_path: Path, feedback: Path, inbox: Path) -> list[str]:
         wb = _open(copies[0])
         cells = _cells(spec_id, sent["projects"])
         for sheet, values in CORRECTIONS[unit].items():
+            if sheet not in wb.sheetnames:
+                continue  # a project this department was not sent
             for field, value in values.items():
                 _type(wb[sheet], cells[sheet][(field,)], value)
         target = inbox / f"{stem}_修改后.xlsx"

@@ -56,7 +56,7 @@ def test_generate_from_roster_writes_workbooks_and_manifest(tmp_path):
     assert r.exit_code == 0, r.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [w["unit_code"] for w in manifest["workbooks"]] == ["224002", "224001", "224003", "224004"]
-    assert [w["projects"] for w in manifest["workbooks"]] == [3, 4, 3, 0]
+    assert [w["projects"] for w in manifest["workbooks"]] == [3, 2, 1, 0]
     first = out / manifest["workbooks"][0]["file"]
     wb = openpyxl.load_workbook(first)
     assert wb.sheetnames[:4] == ["部门整体绩效目标", "项目1", "项目2", "项目3"]
