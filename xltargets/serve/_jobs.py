@@ -35,7 +35,9 @@ log = logging.getLogger("xltargets.serve")
 COLLECTED = "collected"
 #: collect's tables alone, copied into a SQLite file the office can download (the server's own
 #: database also holds the departments' link tokens: it is never offered for download)
-EXPORT = "xltargets.db"
+EXPORT = "xltargets-export.db"
+#: beside collect's out folder, not in it: that folder and its names belong to collect
+EXPORT_DIR = "export"
 EXPORT_BATCH = 1000
 STALE_SECONDS = 120.0
 #: the outputs the office can download: name -> (media type, shown in the browser, 中文)
@@ -66,14 +68,17 @@ class Jobs:
             job["state"], job["message"] = "failed", "汇总进程已中断，请重新生成"
         return job
 
+    def _path(self, name: str) -> Path:
+        return self.config.root / EXPORT_DIR / name if name == EXPORT else self.out / name
+
     def available(self) -> list[tuple[str, str]]:
         """(file name, what it is) of each output there is."""
-        return [(name, OUTPUTS[name][2]) for name in OUTPUTS if (self.out / name).is_file()]
+        return [(name, OUTPUTS[name][2]) for name in OUTPUTS if self._path(name).is_file()]
 
     def output(self, name: str) -> Path | None:
         if name not in OUTPUTS:  # a fixed list: never a path from the request
             return None
-        path = self.out / name
+        path = self._path(name)
         return path if path.is_file() else None
 
     async def start(self) -> str:
@@ -121,7 +126,7 @@ class Jobs:
                              password=self.config.password,
                              progress=lambda items: self._progress(job_id, items))
             self._update(job_id, message="正在导出数据库")
-            export_database(self.engine, self.out / EXPORT)
+            export_database(self.engine, self._path(EXPORT))
             self._update(job_id, state="done", message=result.summary_zh(),
                          done=len(current))
         except XltargetsError as exc:
@@ -148,6 +153,7 @@ class Jobs:
 def export_database(source: Engine, target: Path) -> None:
     """collect's tables, every row, into a new SQLite file at ``target`` (written beside it,
     fsynced, renamed into place: a download never sees half of it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
     engine = engine_for(f"sqlite:///{part}")
     try:
