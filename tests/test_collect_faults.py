@@ -309,7 +309,7 @@ def test_postgres_killed_between_commit_and_switch_is_repaired_by_the_next_run(t
     shown = json.loads((out / "run.json").read_text(encoding="utf-8"))["run_id"]
     assert shown == first.run_id != run_ids(PG_URL, scope)[(SPEC, 2022)]   # one run ahead
     again = collect(inbox, out, db_url=PG_URL)
-    assert again.repaired
+    assert again.repaired and "本次已使数据库与输出文件一致" in again.summary_zh()
     assert run_ids(PG_URL, scope)[(SPEC, 2022)] == again.run_id == \
         json.loads((out / "run.json").read_text(encoding="utf-8"))["run_id"]
     assert debris(out) == []
@@ -833,13 +833,17 @@ def test_soak_thousands_of_returns_killed_three_times_and_resumed(tmp_path):
     built = time.monotonic() - started
     out = tmp_path / "out"
     kills, runs, peaks, window = 0, 0, [], max(3.0, SOAK_RETURNS * 0.012)
+    killed_at: list[float] = []
     while kills < 3:
         runs += 1
         assert runs <= 10, "collect kept finishing before it could be killed"
         proc = cli(inbox, out, "--jobs", "2")
-        killed, peak = _watch(proc, rng.uniform(1.0, window))
+        at = rng.uniform(1.0, window)
+        killed, peak = _watch(proc, at)
         peaks.append(peak)
         kills += killed
+        if killed:
+            killed_at.append(at)
         if not killed:
             window *= 0.6       # it finished first: kill earlier next time
     resumed = time.monotonic()
@@ -861,7 +865,8 @@ def test_soak_thousands_of_returns_killed_three_times_and_resumed(tmp_path):
         {"unreadable", "unexpected", "ignored"}
     assert {r["status"] for r in results if names[r["file"]].startswith("4")} == {"rejected"}
     print(f"\nsoak: {SOAK_RETURNS} inputs (seed {SOAK_SEED}), built in {built:.1f} s; "
-          f"{runs} runs killed or finished before the resume ({kills} kills); resumed run "
+          f"{runs} runs before the resume, killed at "
+          f"{', '.join(f'{t:.1f}' for t in killed_at)} s; resumed run "
           f"{seconds:.1f} s; parent peak RSS {max(peaks):.0f} MB (runs: "
           f"{', '.join(f'{p:.0f}' for p in peaks)}); {rows} database rows equal to the JSON; "
           f"statuses {counts}")

@@ -133,6 +133,8 @@ class CollectResult:
         text = f"共 {self.total} 个文件：" + ("，".join(parts) if parts else "无")
         if self.counts.get(MISSING):
             text += f"；未报送 {self.counts[MISSING]} 个单位"
+        if self.repaired:
+            text += "；上次汇总在写入数据库后中断，本次已使数据库与输出文件一致"
         return text
 
 
