@@ -474,22 +474,28 @@ def _rows(out: Path) -> dict[str, dict[str, Any]]:
     return {r["file"]: r for r in data["files"]}
 
 
-def test_an_unreadable_subfolder_is_a_row_not_a_missing_department(tmp_path):
+def test_an_unreadable_subfolder_or_file_is_a_row_not_a_missing_department(tmp_path):
     _unprivileged_or_skip()
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     put_returns(inbox, ["224001"])
     put_returns(inbox / "邮件2", ["224002"])
+    put_returns(inbox / "邮件3", ["224003"])
     (inbox / "邮件2").chmod(0o000)
+    (inbox / "邮件3" / "224003.xlsx").chmod(0o000)
     try:
         proc = cli(inbox, out, unprivileged=True)
         _, stderr = proc.communicate(timeout=120)
     finally:
         (inbox / "邮件2").chmod(0o755)
+        (inbox / "邮件3" / "224003.xlsx").chmod(0o644)
     assert proc.returncode == 0, stderr
     rows = _rows(out)
     assert rows["邮件2"]["status"] == "unreadable"
     assert rows["邮件2"]["reason"] == "folder_unreadable"
     assert "Permission denied" in rows["邮件2"]["message"]
+    row = rows["邮件3/224003.xlsx"]
+    assert (row["status"], row["reason"]) == ("unreadable", "file_unreadable")
+    assert "Permission denied" in row["message"] and row["sha256"] == ""
     assert rows["224001.xlsx"]["status"] == "accepted"
 
 
