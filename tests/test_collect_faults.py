@@ -70,25 +70,36 @@ def _base(kind: str) -> bytes:
     elif kind == "warning":
         fill[P][("indicators", 1, "value")] = "≤80万元"
     elif kind == "hostile_value":
-        for (sheet, path), value in HOSTILE_VALUES.items():
-            fill[sheet][path] = value
+        # drawn as placeholders (the generator would evaluate the numbers), then typed in
+        for n, ((sheet, path), _) in enumerate(HOSTILE_VALUES.items()):
+            fill[sheet][path] = f"XHOSTILE{n}X"
     with tempfile.TemporaryDirectory() as tmp:
-        return write_fill(SPEC, fill, Path(tmp) / "x.xlsx").read_bytes()
+        data = write_fill(SPEC, fill, Path(tmp) / "x.xlsx").read_bytes()
+    if kind == "hostile_value":
+        data = _replace_shared_strings(data, {f"XHOSTILE{n}X".encode(): value.encode()
+                                              for n, value in enumerate(HOSTILE_VALUES.values())})
+    return data
+
+
+def _replace_shared_strings(data: bytes, changes: dict[bytes, bytes]) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename == "xl/sharedStrings.xml":
+                for old, new in changes.items():
+                    assert old in part, old
+                    part = part.replace(old, new)
+            dst.writestr(info, part)
+    return buf.getvalue()
 
 
 def return_bytes(code: str, kind: str = "clean") -> bytes:
     """A return of department ``code`` (six digits): the base workbook with its unit code
     replaced in sharedStrings."""
     assert len(code) == 6 and code.isdigit()
-    src = zipfile.ZipFile(io.BytesIO(_base(kind)))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/sharedStrings.xml":
-                data = data.replace(BASE_CODE, code.encode())
-            dst.writestr(info, data)
-    return buf.getvalue()
+    return _replace_shared_strings(_base(kind), {BASE_CODE: code.encode()})
 
 
 def put_returns(inbox: Path, codes: list[str], *, rejected: tuple[str, ...] = ()) -> None:
