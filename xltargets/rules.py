@@ -302,8 +302,9 @@ class CumulativePercent(_Rule):
         valid = all(b >= a for a, b in zip(values, values[1:], strict=False)) and values[-1] == self.final
         if valid:
             return False  # a correct plan is a plan, whatever the budget happens to be
-        if any(v > self.final for v in values):
-            return True
+        if all(v > self.final for v in values):
+            return True  # no milestone can be a percentage (one above 100 alone is a typo:
+            # 25/50/75/120 is reported as out of range, not as amounts)
         # seed 003 typed 8.00 8.00 8.00 for a project of 8.00 万元
         return amount is not None and amount != self.final and values[-1] == amount
 
@@ -320,7 +321,9 @@ class Taxonomy(_Rule):
 
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         spec = form.spec
-        known1 = {n.level1 for n in spec.taxonomy}
+        # in the taxonomy's order: the same file gives the same message on every run
+        order = [n.level1 for n in spec.taxonomy]
+        known1 = set(order)
         for view in form.sheets(self.sheet):
             level1, level2 = view.table_spec(self.table).level_columns()
             for row in view.rows(self.table):
@@ -329,7 +332,7 @@ class Taxonomy(_Rule):
                 if l1 is not None and l1 not in known1:
                     yield row.finding(
                         self.severity, "level1_unknown",
-                        f"一级指标“{l1}”不在指标体系中，应为：{'、'.join(sorted(known1, key=list(known1).index))}",
+                        f"一级指标“{l1}”不在指标体系中，应为：{'、'.join(order)}",
                         column=level1, value=l1)
                     continue
                 if l2 is None:
