@@ -2,14 +2,14 @@
 
     python tools/render_docs.py        (needs LibreOffice headless and pdftoppm)
 
-Generates a roster-prefilled workbook per spec, converts it to PDF with LibreOffice (the print
-setup decides the pages: A4, one page wide) and each PDF page to a PNG in docs/images/.
+Generates a roster-prefilled workbook per spec, has LibreOffice print it to PDF (the print setup
+decides the pages: A4, one page wide, each form sheet on one page) and turns each PDF page into
+a PNG in docs/images/ (``<spec>-<page>.png``). Uses the LibreOffice harness of the tests
+(tests/libreoffice), which is not part of the package.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import tempfile
 from decimal import Decimal
@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from libreoffice import client  # noqa: E402
 
 from xltargets.generate import Department, build_template  # noqa: E402
 from xltargets.spec import load_spec  # noqa: E402
@@ -30,32 +33,27 @@ CASES = {
          "budget_upper": Decimal("0")}])),
 }
 
-
-def pdf_of(xlsx: Path, outdir: Path) -> Path:
-    profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
-    try:
-        subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", str(outdir), str(xlsx)],
-            check=True, capture_output=True, timeout=180)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    return outdir / (xlsx.stem + ".pdf")
+# pictures of other things live there too (web-*.png, scaling.png): only these are replaced
+PREFIXES = tuple(CASES)
 
 
 def main() -> None:
     out = ROOT / "docs" / "images"
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):
-        old.unlink()
+        if old.stem.rsplit("-", 1)[0] in PREFIXES:
+            old.unlink()
     with tempfile.TemporaryDirectory() as tmp:
+        jobs = []
         for spec_id, (year, dept) in CASES.items():
             xlsx = Path(tmp) / f"{spec_id}.xlsx"
             xlsx.write_bytes(build_template(load_spec(spec_id), year, department=dept).data)
-            pdf = pdf_of(xlsx, Path(tmp))
-            subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(out / spec_id)], check=True)
-    for png in sorted(out.glob("*.png")):
-        print(png.relative_to(ROOT))
+            jobs.append({"op": "pdf", "src": xlsx, "dst": Path(tmp) / f"{spec_id}.pdf"})
+        for result in client.run_jobs(jobs):
+            client.ensure_ok(result)
+        for spec_id in CASES:
+            for png in client.to_png(Path(tmp) / f"{spec_id}.pdf", out / spec_id, dpi=70):
+                print(png.relative_to(ROOT))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from ..stamp import STAMP_HEADER, Stamp
 from .protect import lock_structure
 
 FIXED_CREATED = dt.datetime(2020, 1, 1, 0, 0, 0)
+#: what a check formula shows when all is right (rules.py); anything else non-blank is wrong
+CHECK_OK_WORDS = ("平衡", "正常")
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 
@@ -47,6 +49,9 @@ STYLES: dict[str, dict[str, Any]] = {
     "subtitle": {"align": "left"},
     "center": {"align": "center", "font_size": 11},
     "para": {"align": "left", "valign": "top", "font_size": 11},
+    # the instructions' title is long (spec name and year): one line on A4 at this size
+    "para_title": {"font_name": TITLE_FONT, "font_size": 12, "bold": True, "align": "center",
+                   "valign": "vcenter"},
     "right": {"align": "right"},
     "label": {**_BORDER, "align": "center", "bold": True},
     "header": {**_BORDER, "align": "center", "bold": True, "bg_color": "#F2F2F2"},
@@ -55,8 +60,11 @@ STYLES: dict[str, dict[str, Any]] = {
     "text": {**_BORDER, "align": "left"},
     "box": {**_BORDER},
     "blank": {},
-    "check": {**_BORDER, "align": "center", "bold": True, "font_color": "#C00000",
+    # a check cell's colour comes from its result (conditional formats in _draw_sheet)
+    "check": {**_BORDER, "align": "center", "bold": True, "font_color": "#595959",
               "bg_color": "#F2F2F2"},
+    "check_ok": {"font_color": "#006100", "bg_color": "#C6EFCE"},
+    "check_bad": {"font_color": "#9C0006", "bg_color": "#FFC7CE"},
 }
 
 
@@ -153,6 +161,14 @@ class _Formats:
                 props["num_format"] = num_format
             fmt = self.wb.add_format(props)
             self.cache[key] = fmt
+        return fmt
+
+    def dxf(self, style: str) -> Any:
+        """A conditional format (only what it changes: colours)."""
+        key = (style, False)
+        fmt = self.cache.get(key)
+        if fmt is None:
+            fmt = self.cache[key] = self.wb.add_format(dict(STYLES[style]))
         return fmt
 
     def _props(self, style: str, locked: bool) -> dict[str, Any]:
@@ -288,6 +304,15 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         cached = rule.check_text(numbers, labels) if rule is not None else ""
         _ok(ws.write_formula(check.box.r1, check.box.c1, "=" + _with_year(check.formula, opts.year),
                              fmt, cached), "formula")
+        # green when right, red when wrong: 平衡 and 不平衡 must not look alike
+        ref = check.box.ref
+        good = ",".join(f'{ref}="{word}"' for word in CHECK_OK_WORDS)
+        _ok(ws.conditional_format(check.box.r1, check.box.c1, check.box.r2, check.box.c2, {
+            "type": "formula", "criteria": f"=OR({good})", "format": fmts.dxf("check_ok")}),
+            "check colour")
+        _ok(ws.conditional_format(check.box.r1, check.box.c1, check.box.r2, check.box.c2, {
+            "type": "formula", "criteria": f'=AND({ref}<>"",NOT(OR({good})))',
+            "format": fmts.dxf("check_bad")}), "check colour")
     _fit_rows(ws, sheet, values)
     texts = [c.box.ref for c in sheet.inputs if c.kind in (Kind.percent, Kind.code, Kind.phone)]
     if texts:
@@ -301,7 +326,9 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
             f"comment {ref}")
         _ok(ws.conditional_format(ref, {"type": "no_blanks", "format": fmts.get("check")}), "highlight")
         _ok(ws.conditional_format(ref, {"type": "blanks", "format": fmts.get("check")}), "highlight")
-    _print_setup(ws, sheet.repeat_rows, sheet.landscape)
+    _print_setup(ws, sheet.repeat_rows, sheet.landscape, pages=sheet.pages)
+    if sheet.print_area is not None:
+        _ok(ws.print_area(*sheet.print_area), "print area")
     _protect(ws, opts)
 
 
@@ -354,13 +381,14 @@ def _cell_value(cell: Input, value: Any) -> Any:
     return value
 
 
-def _print_setup(ws: Worksheet, repeat: tuple[int, int] | None, landscape: bool) -> None:
+def _print_setup(ws: Worksheet, repeat: tuple[int, int] | None, landscape: bool,
+                 pages: int = 0) -> None:
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+    ws.fit_to_pages(1, pages)  # one page wide; ``pages`` tall (0: as many as needed)
     ws.center_horizontally()
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.set_footer("&C第 &P 页，共 &N 页")
@@ -381,11 +409,13 @@ def _draw_instructions(wb: Workbook, fmts: _Formats, spec: Spec, layout: Layout,
     for i, line in enumerate(lines):
         if i == 0:
             ws.set_row(i, 40)
-            _write(ws, i, 0, line, fmts.get("title"))
+            _write(ws, i, 0, line, fmts.get("para_title"))
             continue
-        # a CJK character takes about two width units: ~28 per line at width 64
-        n_lines = max(1, -(-len(line) // 28))
-        ws.set_row(i, 8 + 16 * n_lines)
+        # measured in LibreOffice (A4, font 11, width 64): about 38 CJK characters a line, a
+        # CJK character two width units and an ASCII one one (uneven gaps came from counting
+        # characters)
+        n_lines = max(1, -(-text_width(line) // 76))
+        ws.set_row(i, 6 + 17 * n_lines)
         _write(ws, i, 0, line, fmts.get("para"))
     _print_setup(ws, None, False)
     _protect(ws, opts)

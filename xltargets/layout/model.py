@@ -179,6 +179,11 @@ class SheetLayout:
     #: hidden names holding long validation formulas (patterns); Excel keeps a validation
     #: formula to 255 characters, a name to 8,192
     formula_names: tuple[Name, ...] = ()
+    #: (first row, first col, last row, last col) printed, when the sheet has cells beside the
+    #: form (check cells) that must not print; None: everything prints
+    print_area: tuple[int, int, int, int] | None = None
+    #: printed pages tall at most (0: as many as needed); always one page wide
+    pages: int = 1
 
     def input(self, field_id: str) -> Input:
         for cell in self.inputs:

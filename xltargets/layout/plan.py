@@ -40,6 +40,9 @@ from .model import (
 LISTS_SHEET = "_lists"
 INSTRUCTIONS_SHEET = "填表说明"
 DEFAULT_ROW_HEIGHT = 22.0
+#: the column of check cells right of the printed form (RowSpec.aside) and its heading
+ASIDE_WIDTH = 24.0
+ASIDE_NOTE = "核对（不打印）"
 HEADER_ROW_HEIGHT = 30.0
 #: the name of the 一级 list and the prefix of each 二级 list (ASCII: see EXCEL-FACTS.md)
 LEVEL1_NAME = "tax_l1"
@@ -147,6 +150,8 @@ class _SheetPlanner:
         self.covered: dict[int, set[int]] = {}
         self.repeat: list[int] = []
         self.row = 0
+        #: a check cell sits right of the printed columns (see RowSpec.aside)
+        self.aside = False
         #: input cell -> (help text, list source, suggested values: empty unless a suggestion list)
         self.extras: dict[tuple[str | int, ...], tuple[str | None, str | None, tuple[str, ...]]] = {}
         self.column_rules: list[tuple[str, str, str | None, str | None, tuple[str, ...]]] = []
@@ -160,6 +165,10 @@ class _SheetPlanner:
             if row.cells is not None:
                 self._cells_row(row.cells)
                 self.heights.setdefault(start, row.height or DEFAULT_ROW_HEIGHT)
+                if row.aside is not None:
+                    # right of the printed form: seen on screen, never on the printout
+                    self.check_slots.append((Box(start, self.width, start, self.width), row.aside))
+                    self.aside = True
             elif row.list is not None:
                 self._list_block(self.fields[row.list], row.side_label, row.side_span)
             elif row.table is not None:
@@ -262,7 +271,7 @@ class _SheetPlanner:
                     k = t.category_rows.get(l2, t.rows_per_category)
                     c1, c2 = starts[level2_col]
                     r = body + len(plan_rows)
-                    self._text(Box(r, c1, r + k - 1, c2), l2, "fixed")
+                    self._text(Box(r, c1, r + k - 1, c2), t.level_labels.get(l2, l2), "fixed")
                     plan_rows.extend({level1_col: node.level1, level2_col: l2} for _ in range(k))
                 c1, c2 = starts[level1_col]
                 self._text(Box(block_start, c1, body + len(plan_rows) - 1, c2), node.level1, "fixed")
@@ -390,12 +399,19 @@ class _SheetPlanner:
                                   f"{q}!${letter}${first_row + 1}:${letter}${last_row + 1}",
                                   sheet=self.name))
         repeat = (min(self.repeat), max(self.repeat)) if self.repeat else None
+        widths = tuple(self.sheet.columns)
+        print_area = None
+        if self.aside:
+            widths += (ASIDE_WIDTH,)
+            print_area = (0, 0, self.row - 1, self.width - 1)
+            self.statics.append(Static(Box(0, self.width, 0, self.width), ASIDE_NOTE, "note"))
         return SheetLayout(
             key=self.sheet.id, name=self.name, index=self.n,
-            col_widths=tuple(self.sheet.columns), row_heights=frozen_map(self.heights),
+            col_widths=widths, print_area=print_area, row_heights=frozen_map(self.heights),
             statics=tuple(self.statics), inputs=tuple(self.inputs), checks=checks,
             validations=tuple(validations), names=tuple(names), tables=frozen_map(self.tables),
             repeat_rows=repeat, landscape=self.sheet.landscape, n_rows=self.row,
+            pages=self.sheet.pages,
             formula_names=tuple(formula_names),
         )
 

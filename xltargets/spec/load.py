@@ -501,6 +501,8 @@ def _grid_errors(at: Loc, sheet: Any, fields: dict[str, Any], tables: dict[str, 
             out.append((rat, "每行只能有 cells、table、list 中的一个"))
             row_no += 1
             continue
+        if row.aside is not None and row.aside not in rule_ids:
+            out.append(((*rat, "aside"), f"未知的规则“{row.aside}”"))
         if row.cells is not None:
             col = 0
             taken = covered.get(row_no, set())

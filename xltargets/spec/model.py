@@ -116,6 +116,9 @@ class TableSpec(_Model):
     level2: str | None = None
     #: the height of each input row in points
     row_height: float | None = None
+    #: skeleton tables: a printed label per 二级 where the form prints another text than the
+    #: taxonomy's name (the value read stays the taxonomy's 二级)
+    level_labels: dict[str, str] = {}
 
     def level_columns(self) -> tuple[str, str]:
         """The (一级, 二级) column ids; the loader makes sure a table used with the taxonomy
@@ -150,6 +153,9 @@ class RowSpec(_Model):
     height: float | None = None
     #: print titles: rows marked repeat are repeated at the top of each printed page
     repeat: bool = False
+    #: a rule id: its live check cell goes to the right of this row, outside the printed area
+    #: (the printout stays the official form; the check shows on screen, green or red)
+    aside: str | None = None
 
 
 class SheetSpec(_Model):
@@ -162,6 +168,9 @@ class SheetSpec(_Model):
     tables: list[TableSpec] = []
     rows: list[RowSpec]
     landscape: bool = False
+    #: printed pages tall at most (always one page wide): 1 keeps the form on one A4 page like
+    #: the official one (scaled to fit); 0 lets it run to as many pages as it needs
+    pages: int = 1
 
 
 class IndicatorRoles(_Model):

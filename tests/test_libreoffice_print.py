@@ -1,0 +1,76 @@
+"""The printout is the official form: each sheet printed by LibreOffice (A4) on the pages it should
+take, the check cells not printed (issue 11). Pages are told apart by their first line (the sheet's
+title, repeated on every page it takes)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+from libreoffice import client
+
+from xltargets.generate import Department, build_template
+from xltargets.layout.plan import ASIDE_NOTE
+from xltargets.spec import load_spec
+
+pytestmark = [
+    pytest.mark.libreoffice,
+    pytest.mark.skipif(not client.available() or shutil.which("pdftotext") is None,
+                       reason="LibreOffice headless or pdftotext not installed"),
+]
+
+LONG_GOAL = "深入学习宣传习近平总书记重要讲话以及重大会议精神，协调处理网络安全和信息化重大突发事件。" * 6
+
+CASES = {
+    # spec: (year, department, titles in print order: each printed on exactly one page)
+    "hebei-county": (2022, Department("224002", "中共乐亭县委网络安全和信息化委员会办公室", "130225", projects=[
+        {"project_code": "13022522P002H4T100074", "project_name": "购买舆情监测服务",
+         "budget_total": Decimal("50.00"), "budget_fiscal": Decimal("50.00")},
+        {"project_code": "13022522P002H4T10005W", "project_name": "网信乐亭",
+         "budget_total": Decimal("2.00"), "budget_fiscal": Decimal("2.00")}]),
+        ["2022年部门整体绩效目标", "1.购买舆情监测服务绩效目标表", "2.网信乐亭绩效目标表",
+         "河北省县级部门预算绩效目标表（2022年度）填表说明"]),
+    "hunan": (2024, Department("401001", "中共沅江市委网络安全和信息化委员会办公室", projects=[
+        {"project_name": "B网络舆情监测管理平台维护费", "budget_local": Decimal("3.2")},
+        {"project_name": "网络安全宣传周", "budget_local": Decimal("1.5")},
+        {"project_name": "网评员培训", "budget_local": Decimal("2")}]),
+        ["2024年部门整体支出绩效目标表", "2024年项目支出绩效目标表", "2024年项目支出绩效目标表",
+         "2024年项目支出绩效目标表", "湖南省部门整体支出及项目支出绩效目标表（2024年度）填表说明"]),
+}
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("print")
+    jobs = []
+    for spec_id, (year, dept, _titles) in CASES.items():
+        xlsx = tmp / f"{spec_id}.xlsx"
+        xlsx.write_bytes(build_template(load_spec(spec_id), year, department=dept).data)
+        jobs.append({"op": "pdf", "src": xlsx, "dst": tmp / f"{spec_id}.pdf"})
+    for result in client.run_jobs(jobs):
+        client.ensure_ok(result)
+    return tmp
+
+
+def _pages(pdf) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+@pytest.mark.parametrize("spec_id", sorted(CASES))
+def test_every_sheet_prints_on_one_a4_page(printed, spec_id):
+    titles = CASES[spec_id][2]
+    pages = _pages(printed / f"{spec_id}.pdf")
+    firsts = ["".join(page.strip().splitlines()[0].split()) for page in pages]
+    # one page per sheet, in order: a sheet that spilled over would repeat its title
+    assert firsts == titles
+
+
+@pytest.mark.parametrize("spec_id", sorted(CASES))
+def test_check_cells_are_not_printed(printed, spec_id):
+    text = "".join(_pages(printed / f"{spec_id}.pdf"))
+    for word in (ASIDE_NOTE, "平衡", "资金核对", "进度核对", "收入核对", "支出核对"):
+        assert word not in text
