@@ -191,7 +191,8 @@ def test_print_setup_a4_one_page_wide(blank):
         ws = wb[sheet.name]
         assert ws.page_setup.paperSize == 9
         # fitToWidth is omitted when 1: that is its schema default (CT_PageSetup)
-        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
+        # fitToHeight too when 1: each form sheet on one page (issue 11)
+        assert (ws.page_setup.fitToWidth or 1) == 1 and (ws.page_setup.fitToHeight or 1) == 1
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_title_rows
 

@@ -396,7 +396,8 @@ def percent_number(text: str) -> Decimal | None:
         value = Decimal(folded)
     except (InvalidOperation, ValueError):
         return None
-    return value if value.is_finite() else None
+    # a hostile text (1e999999) is no percentage: never let a sum over it overflow
+    return value if value.is_finite() and -15 <= value.adjusted() <= 15 else None
 
 
 def percent_typed_excel(ref: str) -> str:

@@ -165,7 +165,7 @@ class _Formats:
 
     def dxf(self, style: str) -> Any:
         """A conditional format (only what it changes: colours)."""
-        key = (style, False)
+        key = (style, False, "dxf")
         fmt = self.cache.get(key)
         if fmt is None:
             fmt = self.cache[key] = self.wb.add_format(dict(STYLES[style]))
