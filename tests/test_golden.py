@@ -60,6 +60,6 @@ def test_money_validation_fragment():
     assert dv == (
         '<dataValidation type="custom" allowBlank="1" showInputMessage="1" showErrorMessage="1" '
         'errorTitle="金额格式不正确" error="金额应为不小于0的数字（万元），不要输入单位或文字" '
-        'promptTitle="预算数" prompt="必填。请输入金额（万元），不小于0，最多两位小数，只填数字" sqref="C4">'
+        'promptTitle="预算数" prompt="必填，请输入金额（万元），不小于0，最多两位小数，只填数字。" sqref="C4">'
         '<formula1>AND(ISNUMBER(C4),C4&gt;=0)</formula1></dataValidation>'
     )

@@ -14,7 +14,7 @@ from ..cellrules import Pattern, TextLength, percent_typed_excel
 from ..findings import Severity
 from ..rules import CellCondition
 from ..spec.model import Kind
-from .model import Input
+from .model import Input, Place
 
 TITLE_MAX = 32
 PROMPT_MAX = 255
@@ -112,10 +112,11 @@ def _prompt(cell: Input, help_text: str | None) -> str:
         limit = _max_length(cell)
         base = f"最多{limit}字" if limit else "请填写"
     if cell.required:
-        base = "必填。" + base
+        # a table column's rule covers every row, and most rows stay empty
+        base = ("填写本行时必填，" if cell.place == Place.table_cell else "必填，") + base
     if help_text:
-        base = f"{help_text}。{base}" if not help_text.endswith(("。", "）", ")")) else help_text + base
-    return clip(base, PROMPT_MAX)
+        base = f"{help_text.rstrip('。')}。{base}"
+    return clip(base + "。", PROMPT_MAX)
 
 
 def _hint(cell: Input) -> str | None:
@@ -190,8 +191,14 @@ def validation_options(cell: Input, *, help_text: str | None, extra: list[CellCo
                         error_message="建议从列表中选择；如确需填写其他内容，请点“是”"
                                       "（LibreOffice中为“确定”）继续")
             offered = "：" + "、".join(suggest) if isinstance(suggest, tuple) and suggest else ""
-            prompt = clip(f"{prompt}。可从下拉列表选择{offered}，也可直接填写", PROMPT_MAX)
+            prompt = clip(f"{prompt.rstrip('。')}。可从下拉列表选择{offered}，也可直接填写。", PROMPT_MAX)
         else:
+            if "INDIRECT(" in list_source:
+                # the cascade: the 二级 list is the one of this row's 一级
+                error_msg = ("二级指标须从本行一级指标下的列表中选择：请先选一级指标，"
+                             "再选二级指标；修改一级指标后请重新选择二级指标")
+                prompt = clip(prompt.rstrip("。") + "。先选本行的一级指标，此列表才会列出可选项。",
+                              PROMPT_MAX)
             opts.update(error_type="stop", error_title=error_title, error_message=error_msg)
         opts.update(input_title=title, input_message=prompt, ignore_blank=True)
         return opts
