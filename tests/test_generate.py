@@ -296,3 +296,19 @@ def test_atomic_write_removes_its_temp_file_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         _atomic.write_bytes(tmp_path / "x.xlsx", b"data")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("spec_id", ["hebei-county", "hunan"])
+def test_a_department_without_projects_is_told_why_there_is_no_project_sheet(spec_id):
+    """Issue 11: a roster department with no projects gets a workbook that says so."""
+    import io
+
+    def lines(projects: int) -> list[str]:
+        data = build_template(load_spec(spec_id), 2024, projects=projects).data
+        ws = openpyxl.load_workbook(io.BytesIO(data))["填表说明"]
+        return [str(c.value) for c in ws["A"] if c.value]
+
+    note = "本单位没有预算项目，因此本工作簿只有部门表"
+    assert any(note in line for line in lines(0))
+    assert not any(note in line for line in lines(1))
+    assert any("不能插入行" in line for line in lines(1))
