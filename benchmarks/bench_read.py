@@ -1,6 +1,8 @@
-"""Read + check time per workbook, as ratios to baselines measured in the same run.
+"""Read + check time per workbook, and start-up of the CLI, as ratios to baselines measured in
+the same run.
 
-    python benchmarks/bench_read.py [--files 200] [--json out.json]
+    python benchmarks/bench_read.py [--files 200] [--runs 10] [--json out.json]
+                                    [--save-json before.json | --compare-json before.json]
 
 Builds filled workbooks of both specs (department sheet + 4 project sheets, indicator tables
 filled: a 6-sheet form like the one EXCEL-FACTS.md measured), then times per file, interleaved
@@ -9,6 +11,16 @@ so machine noise hits all alike:
 * floor: python-calamine opening the file and dumping every cell of every sheet;
 * naive: openpyxl full load (what most scripts do), reading the same input cells;
 * xltargets: ``read_workbook`` = safety checks + names/stamp parts + values + normalize + checks.
+
+and, in fresh processes, interleaved ``--runs`` times each:
+
+* ``python -c pass`` (the floor of any command);
+* ``xltargets read FILE -o OUT`` (start-up, imports and one read);
+* ``xltargets --help``.
+
+``--save-json`` writes every file's submission JSON (without ``source``, which holds file times);
+``--compare-json`` fails unless this run gives the very same JSON: a speed change must not change
+a single value or finding (the corpus is rebuilt identically on every run).
 
 Machines are noisy: only the ratios mean anything, never the absolute numbers.
 """
@@ -19,6 +31,7 @@ import argparse
 import json
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -98,12 +111,47 @@ def ours(path: Path) -> int:
     return len(sub.projects)
 
 
+def wall(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def startup(sample: Path, out: Path, runs: int) -> dict[str, float]:
+    """Median wall seconds of the three commands, interleaved."""
+    python = sys.executable
+    commands = {
+        "python_pass": [python, "-c", "pass"],
+        "xltargets_read": [python, "-m", "xltargets", "read", str(sample), "-o", str(out)],
+        "xltargets_help": [python, "-m", "xltargets", "--help"],
+    }
+    for command in commands.values():  # warm the page cache and .pyc files
+        wall(command)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            times[name].append(wall(command))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def corpus_json(paths: list[Path]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for path in paths:
+        data = read_workbook(path).to_json()
+        data.pop("source", None)
+        out[path.name] = data
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=200)
     ap.add_argument("--naive-every", type=int, default=5,
                     help="time openpyxl on every k-th file only (it is ~100x slower)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--runs", type=int, default=10, help="fresh processes per start-up measure")
+    ap.add_argument("--save-json", type=Path, help="write the corpus's submission JSON here")
+    ap.add_argument("--compare-json", type=Path, help="fail unless the JSON equals this file's")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -126,23 +174,50 @@ def main() -> None:
         med = {k: statistics.median(v) for k, v in times.items()}
         pairs = [("xltargets / calamine dump", med["xltargets_read"] / med["calamine_dump"]),
                  ("xltargets / openpyxl full load", med["xltargets_read"] / med["openpyxl_full"])]
+        start = startup(paths[0], Path(tmp) / "out.json", args.runs)
+        pairs += [("`xltargets read FILE` / python -c pass",
+                   start["xltargets_read"] / start["python_pass"]),
+                  ("`xltargets --help` / python -c pass",
+                   start["xltargets_help"] / start["python_pass"])]
+        identical = None
+        if args.save_json or args.compare_json:
+            data = corpus_json(paths)
+            if args.save_json:
+                args.save_json.write_text(json.dumps(data, ensure_ascii=False, indent=1,
+                                                     sort_keys=True), encoding="utf-8")
+            if args.compare_json:
+                before = json.loads(args.compare_json.read_text(encoding="utf-8"))
+                changed = sorted(name for name in set(before) | set(data)
+                                 if before.get(name) != data.get(name))
+                identical = not changed
     result = {
         "files": args.files,
         "sheets_per_file": 1 + PROJECTS + 2,
         "build_seconds": round(build_s, 2),
         "median_ms": {k: round(v * 1000, 3) for k, v in med.items()},
+        "startup_ms": {k: round(v * 1000, 1) for k, v in start.items()},
         "ratios": {k: round(v, 3) for k, v in pairs},
-        "target": "xltargets / calamine dump <= 2.0",
+        "targets": {"xltargets / calamine dump": 2.5, "`xltargets read FILE` / python -c pass": 10,
+                    "`xltargets --help` / python -c pass": 8},
+        "json_identical": identical,
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
     }
-    print(f"{'measure':<34}{'median ms/file':>16}")
+    print(f"{'measure':<40}{'median ms':>12}")
     for k, v in med.items():
-        print(f"{k:<34}{v * 1000:>16.3f}")
+        print(f"{k + ' (per file)':<40}{v * 1000:>12.3f}")
+    for k, v in start.items():
+        print(f"{k + ' (process)':<40}{v * 1000:>12.1f}")
     print()
+    targets = result["targets"]
     for k, v in pairs:
-        print(f"{k:<34}{v:>16.3f}x")
+        target = targets.get(k)  # type: ignore[union-attr]
+        print(f"{k:<40}{v:>11.2f}x" + (f"   (target <= {target}x)" if target else ""))
+    if identical is not None:
+        print(f"\nJSON of the corpus identical to {args.compare_json}: {identical}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if identical is False:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -33,16 +33,28 @@ _CENT = Decimal("0.01")
 _MONEY_MAX = Decimal(10) ** 12
 
 
-@dataclass(frozen=True)
 class Cell:
-    """One parsed input cell with where it came from."""
+    """One parsed input cell with where it came from (a plain slotted class: one per input cell
+    of every return, where a frozen dataclass costs several times more to build)."""
 
-    input: Input
-    parsed: Parsed
+    __slots__ = ("input", "parsed")
+
+    def __init__(self, input: Input, parsed: Parsed) -> None:  # noqa: A002 - the public name
+        self.input = input
+        self.parsed = parsed
 
     @property
     def value(self) -> Any:
         return self.parsed.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cell) and (self.input, self.parsed) == (other.input, other.parsed)
+
+    def __hash__(self) -> int:
+        return hash((self.input, self.parsed))
+
+    def __repr__(self) -> str:
+        return f"Cell(input={self.input.path!r}, parsed={self.parsed!r})"
 
 
 @dataclass
@@ -76,14 +88,16 @@ def parse_kind(cell: Input, raw: Any, *, fraction: bool = False) -> Parsed:
         if isinstance(value, Decimal) and value.is_finite() and abs(value) < _MONEY_MAX \
                 and value == value.quantize(_CENT):
             # two decimals, as printed on the form, whatever the cell stored (50.0 -> 50.00)
-            return replace(parsed, value=value.quantize(_CENT))
+            return Parsed(value.quantize(_CENT), parsed.raw, parsed.marker, parsed.problem,
+                          parsed.notes)
         return parsed
     if kind == Kind.percent:
         parsed = parse_percent(raw, fraction=fraction)
         value = parsed.value
         if isinstance(value, Decimal) and value.is_finite() and abs(value) < _MONEY_MAX:
             # 8, 8.0 and "8.00" are the same percentage: one canonical text in the JSON
-            return replace(parsed, value=Decimal(format(value.normalize(), "f")))
+            return Parsed(Decimal(format(value.normalize(), "f")), parsed.raw, parsed.marker,
+                          parsed.problem, parsed.notes)
         return parsed
     if kind == Kind.integer:
         return parse_integer(raw)

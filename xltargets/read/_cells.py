@@ -229,11 +229,11 @@ def _stream_sheet(pkg: Package, part: str, data: bytes,
 
 
 def _finish(cell: RawCell, text: str) -> None:
+    if not text:  # no value, whatever the type says: an empty string is a blank cell too
+        cell.type = BLANK
+        return
     kind = cell.type
     if kind == "n":
-        if not text:
-            cell.type = BLANK
-            return
         try:
             cell.value = float(text) if len(text) < 400 else float("nan")
         except ValueError:
@@ -254,7 +254,7 @@ def _finish(cell: RawCell, text: str) -> None:
     elif kind == "d":
         cell.type, cell.value = ISO_DATE, text[:64]
     else:
-        cell.type, cell.value = (BLANK, None) if not text else (STRING, text[:MAX_TEXT])
+        cell.type, cell.value = STRING, text[:MAX_TEXT]
 
 
 def _add_ranges(ranges: list[tuple[int, int, int, int]], sqref: str) -> None:
@@ -392,9 +392,10 @@ def _by_position(sheet_data: ElementTree.Element, want: Any, out: SheetCells, pk
 
 def _tree_cell(c: ElementTree.Element) -> RawCell:
     style = c.get("s")
-    cell = RawCell(c.get("t") or "n", None,
-                   int(style) if style is not None and style.isdigit() and len(style) < 7 else 0,
-                   False)
+    index = int(style) if style is not None and style.isdigit() and len(style) < 7 else 0
+    if not len(c):  # a formatted empty cell: most input cells of a form
+        return RawCell(BLANK, None, index, False)
+    cell = RawCell(c.get("t") or "n", None, index, False)
     parts: list[str] = []
     for child in c:
         tag = child.tag
@@ -475,11 +476,25 @@ class Styles:
         return self.locked[index] if 0 <= index < len(self.locked) else True
 
 
+#: styles.xml by its bytes: the same for every return of a template (and for every resave by one
+#: program), so parsed once per process
+_STYLES: dict[bytes, Styles] = {}
+
+
 def read_styles(pkg: Package, part: str | None) -> Styles:
-    styles = Styles()
     if part is None or pkg.find(part) is None:
-        return styles
+        return Styles()
     data = pkg.read_part(part)
+    hit = _STYLES.get(data)
+    if hit is None:
+        hit = _parse_styles(pkg, part, data)
+        if len(_STYLES) < 64 and len(data) < 2**20:
+            _STYLES[data] = hit
+    return hit
+
+
+def _parse_styles(pkg: Package, part: str, data: bytes) -> Styles:
+    styles = Styles()
     custom: dict[int, str] = {}
     ids: list[int] = []
     xfs_tag, xf_tag, prot_tag = NS_MAIN + "cellXfs", NS_MAIN + "xf", NS_MAIN + "protection"

@@ -1,8 +1,9 @@
 """The small XML parts the reader needs besides cell values: sheets, defined names, stamp.
 
-python-calamine reads values fast but exposes neither defined names nor document properties;
-those live in xl/workbook.xml and docProps/custom.xml, a few KB each, parsed here with the
-hardened parser of :mod:`._safety`.
+Sheets and defined names live in xl/workbook.xml (and where each sheet's part is, in its
+relationships), the stamp in docProps/custom.xml: a few KB each, streamed through expat with DTDs
+and entities refused. workbook.xml and its relationships are the same for every return of one
+template: they are parsed once per process and remembered by their bytes.
 """
 
 from __future__ import annotations
@@ -66,37 +67,27 @@ def parse_ref(text: str) -> NameRef | None:
     return NameRef(sheet, r1, c1, r2, c2)
 
 
+#: what workbook.xml and its relationships say, by their bytes: every return of one template (and
+#: every template of one project count) has the same, so each is parsed once per process
+_WORKBOOKS: dict[bytes, tuple[tuple[tuple[str, str], ...], dict[tuple[str | None, str], str], bool,
+                              tuple[str, ...]]] = {}
+_RELATIONS: dict[tuple[str, bytes], tuple[dict[str, str], dict[str, str]]] = {}
+_MEMO_ENTRIES = 64
+_MEMO_BYTES = 2**20
+
+
 def workbook_parts(pkg: Package, workbook_part: str = "xl/workbook.xml") -> WorkbookParts:
     out = WorkbookParts()
-    rids: list[str] = []
-    state: dict[str, Any] = {"name": None, "buf": []}
-    main = NS_MAIN[1:]
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        if tag == main + "sheet":
-            out.sheets.append((attrs.get("name", ""), attrs.get("state", "visible")))
-            rids.append(attrs.get(NS_REL[1:] + "id", ""))
-        elif tag == main + "definedName":
-            local = attrs.get("localSheetId")
-            scope = None
-            if local is not None and local.isdigit() and int(local) < len(out.sheets):
-                scope = out.sheets[int(local)][0]
-            state["name"] = (scope, attrs.get("name", ""))
-            state["buf"] = []
-        elif tag == main + "workbookProtection":
-            out.structure_locked = True
-
-    def end(tag: str) -> None:
-        if tag == main + "definedName" and state["name"] is not None:
-            out.names[state["name"]] = "".join(state["buf"]).strip()
-            state["name"] = None
-
-    def text(data: str) -> None:
-        if state["name"] is not None:
-            state["buf"].append(data)
-
-    _parse(pkg, workbook_part, start, end, text)
-    _relations(pkg, workbook_part, out, rids)
+    data = pkg.read_part(workbook_part)
+    hit = _WORKBOOKS.get(data)
+    if hit is None:
+        hit = _workbook_xml(pkg, workbook_part, data)
+        if len(_WORKBOOKS) < _MEMO_ENTRIES and len(data) < _MEMO_BYTES:
+            _WORKBOOKS[data] = hit
+    sheets, names, out.structure_locked, rids = hit
+    out.sheets = list(sheets)
+    out.names = dict(names)
+    _relations(pkg, workbook_part, out, list(rids))
     if "docProps/custom.xml" in pkg.names:
         prop: dict[str, Any] = {"name": None, "buf": []}
         custom = NS_CUSTOM[1:]
@@ -120,8 +111,48 @@ def workbook_parts(pkg: Package, workbook_part: str = "xl/workbook.xml") -> Work
     return out
 
 
-def _parse(pkg: Package, part: str, start: Any, end: Any, text: Any) -> None:
-    data = pkg.read_part(part)
+def _workbook_xml(pkg: Package, part: str, data: bytes
+                  ) -> tuple[tuple[tuple[str, str], ...], dict[tuple[str | None, str], str], bool,
+                             tuple[str, ...]]:
+    sheets: list[tuple[str, str]] = []
+    names: dict[tuple[str | None, str], str] = {}
+    rids: list[str] = []
+    locked = False
+    state: dict[str, Any] = {"name": None, "buf": []}
+    main = NS_MAIN[1:]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal locked
+        if tag == main + "sheet":
+            sheets.append((attrs.get("name", ""), attrs.get("state", "visible")))
+            rids.append(attrs.get(NS_REL[1:] + "id", ""))
+        elif tag == main + "definedName":
+            local = attrs.get("localSheetId")
+            scope = None
+            if local is not None and local.isdigit() and int(local) < len(sheets):
+                scope = sheets[int(local)][0]
+            state["name"] = (scope, attrs.get("name", ""))
+            state["buf"] = []
+        elif tag == main + "workbookProtection":
+            locked = True
+
+    def end(tag: str) -> None:
+        if tag == main + "definedName" and state["name"] is not None:
+            names[state["name"]] = "".join(state["buf"]).strip()
+            state["name"] = None
+
+    def text(chunk: str) -> None:
+        if state["name"] is not None:
+            state["buf"].append(chunk)
+
+    _parse(pkg, part, start, end, text, data)
+    return tuple(sheets), names, locked, tuple(rids)
+
+
+def _parse(pkg: Package, part: str, start: Any, end: Any, text: Any,
+           data: bytes | None = None) -> None:
+    if data is None:
+        data = pkg.read_part(part)
     check_xml_prolog(data)
     try:
         expat_parser(data, start, end, text)
@@ -134,6 +165,21 @@ def _parse(pkg: Package, part: str, start: Any, end: Any, text: Any) -> None:
 _REL_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 
 
+def _relations_xml(pkg: Package, workbook_part: str, rels_part: str, data: bytes,
+                   targets: dict[str, str], kinds: dict[str, str]) -> None:
+    rel_tag = "http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == rel_tag and (attrs.get("TargetMode") or "Internal") != "External" \
+                and len(targets) < 100_000:
+            target = resolve_target(workbook_part, attrs.get("Target") or "")
+            targets[attrs.get("Id", "")] = target
+            kind = (attrs.get("Type") or "").rsplit("/", 1)[-1]
+            kinds.setdefault(kind, target)
+
+    _parse(pkg, rels_part, start, None, None, data)
+
+
 def _relations(pkg: Package, workbook_part: str, out: WorkbookParts, rids: list[str]) -> None:
     """Sheet parts, shared strings and styles through the workbook's relationships (the usual
     names where a relationship is missing)."""
@@ -142,17 +188,14 @@ def _relations(pkg: Package, workbook_part: str, out: WorkbookParts, rids: list[
     targets: dict[str, str] = {}
     kinds: dict[str, str] = {}
     if pkg.find(rels_part) is not None:
-        rel_tag = "http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-
-        def start(tag: str, attrs: dict[str, str]) -> None:
-            if tag == rel_tag and (attrs.get("TargetMode") or "Internal") != "External" \
-                    and len(targets) < 100_000:
-                target = resolve_target(workbook_part, attrs.get("Target") or "")
-                targets[attrs.get("Id", "")] = target
-                kind = (attrs.get("Type") or "").rsplit("/", 1)[-1]
-                kinds.setdefault(kind, target)
-
-        _parse(pkg, rels_part, start, None, None)
+        data = pkg.read_part(rels_part)
+        hit = _RELATIONS.get((workbook_part, data))
+        if hit is not None:
+            targets, kinds = hit
+        else:
+            _relations_xml(pkg, workbook_part, rels_part, data, targets, kinds)
+            if len(_RELATIONS) < _MEMO_ENTRIES and len(data) < _MEMO_BYTES:
+                _RELATIONS[(workbook_part, data)] = (targets, kinds)
     base = posixpath.dirname(workbook_part)
     for index, ((name, _state), rid) in enumerate(zip(out.sheets, rids, strict=True)):
         part = targets.get(rid) or posixpath.join(base, f"worksheets/sheet{index + 1}.xml")

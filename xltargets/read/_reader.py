@@ -239,29 +239,62 @@ def _guess_spec(sheet_names: list[str], path: Path) -> Spec:
     raise workbook_error("unknown_form", path=path)
 
 
+class _SheetPlan:
+    """What reading one sheet of a layout needs, worked out once per layout (a layout is shared
+    by every return of its spec and project count)."""
+
+    __slots__ = ("inputs", "labels", "wanted", "where")
+
+    def __init__(self, sheet: SheetLayout, offsets: dict[str, tuple[int, int]]) -> None:
+        self.where: dict[Path_, tuple[int, int]] = {}
+        for inp in sheet.inputs:
+            dr, dc = offsets.get(inp.field, (0, 0))
+            self.where[inp.path] = (inp.box.r1 + dr, inp.box.c1 + dc)
+        #: printed labels that prove the sheet is ours: (row, col), A1, text, cleaned text
+        self.labels = [((st.box.r1, st.box.c1), st.box.ref, st.text, _clean(st.text))
+                       for st in sheet.statics
+                       if not st.template and st.text.strip()
+                       and st.style in ("label", "header", "fixed")]
+        self.wanted = frozenset(self.where.values()) | {rc for rc, *_ in self.labels}
+        #: inputs whose damage is looked for: (input, where, formats it may have, may be locked)
+        self.inputs = [(inp, self.where[inp.path], expected_format_classes(inp), inp.prefillable)
+                       for inp in sheet.inputs if not inp.fixed]
+
+
+_PLANS: dict[int, tuple[SheetLayout, _SheetPlan]] = {}
+
+
+def _sheet_plan(sheet: SheetLayout, offsets: dict[str, tuple[int, int]]) -> _SheetPlan:
+    if offsets:  # names moved in this file (rows inserted in an unprotected copy)
+        return _SheetPlan(sheet, offsets)
+    hit = _PLANS.get(id(sheet))
+    if hit is not None and hit[0] is sheet:
+        return hit[1]
+    sheet_plan = _SheetPlan(sheet, offsets)
+    if len(_PLANS) > 1024:
+        _PLANS.clear()
+    _PLANS[id(sheet)] = (sheet, sheet_plan)  # the layout is kept: its id cannot be reused
+    return sheet_plan
+
+
 def _extract(layout: Layout, parts: WorkbookParts, pkg: Package, styles: Styles,
              findings: list[Finding]) -> dict[str, dict[Path_, RawCell | None]]:
-    planned: list[tuple[SheetLayout, dict[Path_, tuple[int, int]], SheetCells]] = []
+    planned: list[tuple[SheetLayout, _SheetPlan, SheetCells]] = []
     for sheet in layout.sheets:
         part = parts.sheet_parts.get(sheet.name)
         if part is None:
             findings.append(Finding(Severity.error, "sheet_missing",
                                     f"缺少工作表“{sheet.name}”", sheet=sheet.name))
             continue
-        offsets = _name_offsets(sheet, parts)
-        where: dict[Path_, tuple[int, int]] = {}
-        for inp in sheet.inputs:
-            dr, dc = offsets.get(inp.field, (0, 0))
-            where[inp.path] = (inp.box.r1 + dr, inp.box.c1 + dc)
-        wanted = set(where.values())
-        wanted.update((st.box.r1, st.box.c1) for st in sheet.statics)
-        planned.append((sheet, where, read_sheet(pkg, part, wanted)))
+        sheet_plan = _sheet_plan(sheet, _name_offsets(sheet, parts))
+        planned.append((sheet, sheet_plan, read_sheet(pkg, part, sheet_plan.wanted)))
     _resolve([got for _, _, got in planned], pkg, parts, styles)
     raw: dict[str, dict[Path_, RawCell | None]] = {}
-    for sheet, where, got in planned:
-        findings.extend(_check_labels(sheet, got))
-        raw[sheet.name] = {path: got.cells.get(rc) for path, rc in where.items()}
-        findings.extend(_tampered(sheet, where, got))
+    for sheet, sheet_plan, got in planned:
+        findings.extend(_check_labels(sheet, sheet_plan, got))
+        cells = got.cells
+        raw[sheet.name] = {path: cells.get(rc) for path, rc in sheet_plan.where.items()}
+        findings.extend(_tampered(sheet, sheet_plan, got))
     return raw
 
 
@@ -291,17 +324,15 @@ def _name_offsets(sheet: SheetLayout, parts: WorkbookParts) -> dict[str, tuple[i
     return out
 
 
-def _check_labels(sheet: SheetLayout, got: SheetCells) -> list[Finding]:
-    checked = 0
+def _check_labels(sheet: SheetLayout, sheet_plan: _SheetPlan, got: SheetCells) -> list[Finding]:
+    checked = len(sheet_plan.labels)
     wrong: list[tuple[str, str, str]] = []
-    for st in sheet.statics:
-        if st.template or not st.text.strip() or st.style not in ("label", "header", "fixed"):
-            continue
-        checked += 1
-        cell = got.cells.get((st.box.r1, st.box.c1))
+    cells = got.cells
+    for rc, ref, want, cleaned in sheet_plan.labels:
+        cell = cells.get(rc)
         text = "" if cell is None or cell.type == BLANK else _text(cell)
-        if _clean(text) != _clean(st.text):
-            wrong.append((st.box.ref, st.text, text[:200]))
+        if text != want and _clean(text) != cleaned:
+            wrong.append((ref, want, text[:200]))
     if not wrong:
         return []
     if checked and len(wrong) / checked > LABEL_MISMATCH_LIMIT:
@@ -313,44 +344,47 @@ def _check_labels(sheet: SheetLayout, got: SheetCells) -> list[Finding]:
                     value=got_) for ref, want, got_ in wrong]
 
 
+_NUMERIC_FORMATS = frozenset({display.NUMBER})
+# a Text cell in templates (layout.kinds.NUM_FORMATS); older templates had a number format, and
+# typing 25% there makes any spreadsheet switch the cell to a % format
+_PERCENT_FORMATS = frozenset({display.TEXT, display.NUMBER, display.PERCENT})
+_DATE_FORMATS = frozenset({display.DATE})
+_TEXT_FORMATS = frozenset({display.GENERAL, display.TEXT})
+
+
 def expected_format_classes(inp: Input) -> frozenset[str]:
     """The number-format classes an input cell may have without having been damaged."""
     kind = inp.kind
     if kind in (Kind.money, Kind.integer):
-        return frozenset({display.NUMBER})
+        return _NUMERIC_FORMATS
     if kind == Kind.percent:
-        # a Text cell in templates (layout.kinds.NUM_FORMATS); older templates had a number
-        # format, and typing 25% there makes any spreadsheet switch the cell to a % format
-        return frozenset({display.TEXT, display.NUMBER, display.PERCENT})
+        return _PERCENT_FORMATS
     if kind == Kind.date:
-        return frozenset({display.DATE})
-    return frozenset({display.GENERAL, display.TEXT})
+        return _DATE_FORMATS
+    return _TEXT_FORMATS
 
 
 _FORMAT_ZH = {display.GENERAL: "常规", display.TEXT: "文本", display.DATE: "日期",
               display.DURATION: "时间长度", display.PERCENT: "百分比", display.NUMBER: "数值"}
 
 
-def _tampered(sheet: SheetLayout, where: dict[Path_, tuple[int, int]],
-              got: SheetCells) -> list[Finding]:
+def _tampered(sheet: SheetLayout, sheet_plan: _SheetPlan, got: SheetCells) -> list[Finding]:
     """Input cells that came back locked, without their validation, or with another number
     format: what pasting from another workbook does. One warning per cell naming what changed."""
     out: list[Finding] = []
     any_validation = got.has_validations
-    for inp in sheet.inputs:
-        if inp.fixed:
-            continue
-        rc = where[inp.path]
-        cell = got.cells.get(rc)
+    cells, validated = got.cells, got.validated
+    for inp, rc, formats, prefillable in sheet_plan.inputs:
+        cell = cells.get(rc)
         damage: list[str] = []
-        if cell is not None and not inp.prefillable and cell.locked:
+        if cell is not None and not prefillable and cell.locked:
             damage.append("被锁定")
-        if any_validation and not inp.prefillable and rc not in got.validated:
+        if any_validation and not prefillable and rc not in validated:
             damage.append("数据有效性（下拉列表/输入限制）丢失")
         if cell is not None and not (cell.type == NUMBER and inp.kind in TEXT_KINDS):
             # (a number in a text cell got its format from the typing: reported as not text)
             cls = display.format_class(cell.number_format)
-            if cls not in expected_format_classes(inp):
+            if cls not in formats:
                 damage.append(f"数字格式被改为“{_FORMAT_ZH[cls]}”（{cell.number_format[:30]}）")
         if damage:
             out.append(Finding(
