@@ -38,9 +38,11 @@ from ._cells import (
     read_styles,
 )
 from ._parts import WorkbookParts, parse_ref, workbook_parts
-from ._safety import Limits, Package, open_package, workbook_error
+from ._safety import Limits, Package, check_parts_for_calamine, open_package, workbook_error
 
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
+#: refusals that say "not our form": a hostile part elsewhere in the file is named instead
+_NOT_OURS = frozenset({"unknown_form", "unknown_spec", "too_many_sheets", "shared_sheet_part"})
 #: share of a sheet's printed labels that may differ before the sheet is "not our template"
 LABEL_MISMATCH_LIMIT = 0.5
 #: where the stamp's copy is looked for on a lists sheet: its first rows and columns
@@ -98,7 +100,15 @@ def read_raw(path: str | Path, options: ReadOptions | None = None) -> RawWorkboo
     options = options or ReadOptions()
     path = Path(path)
     with open_package(path, options.limits) as pkg:
-        return _read(path, pkg, options)
+        try:
+            return _read(path, pkg, options)
+        except WorkbookError as error:
+            if error.code in _NOT_OURS:
+                # Not our form: before saying so, say what else is wrong with it if anything
+                # (a DTD, a bomb, an odd encoding in a part no step needed): the same verdict
+                # as before the streaming reader, and the more useful one for a hostile file.
+                check_parts_for_calamine(pkg, pkg.xml_parts())
+            raise
 
 
 def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:

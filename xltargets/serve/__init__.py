@@ -14,11 +14,25 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ._config import ENV, OFFICE_TOKEN_ENV, ServeConfig
-from ._setup import Prepared, prepare
-
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+
+    from ._config import OFFICE_TOKEN_ENV, ServeConfig
+    from ._setup import Prepared, prepare
+
+#: names loaded on first use: the CLI imports this package to register `serve`, and every other
+#: command (`xltargets read`, `--help`) must not pay for collect and the database layer
+_LAZY = {"ENV": "._config", "OFFICE_TOKEN_ENV": "._config", "ServeConfig": "._config",
+         "Prepared": "._setup", "prepare": "._setup"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(module, __name__), name)
 
 
 def create_app(config: ServeConfig) -> Starlette:
@@ -33,6 +47,8 @@ def run(config: ServeConfig, *, host: str = "127.0.0.1", port: int = 8000, worke
     """Serve until interrupted. With ``workers`` > 1, uvicorn starts that many processes, each
     building the app from the configuration passed in the environment."""
     import uvicorn
+
+    from ._config import ENV
 
     if workers > 1:
         os.environ[ENV] = config.to_env()
