@@ -24,7 +24,7 @@ from rich.table import Table
 from . import __version__
 from ._atomic import write_text
 from .errors import OutputError, SpecError, XltargetsError, os_error_zh
-from .findings import SEVERITY_ZH
+from .findings import SEVERITY_ZH, STATUS_LABELS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="xltargets: 预算绩效目标表 — generate locked Excel templates, read and check returns.")
@@ -248,10 +248,7 @@ def read(
 
 
 def _summary(sub: Any) -> str:
-    return f"{_STATUS_ZH[sub.status]}（错误 {len(sub.errors)}，警告 {len(sub.warnings)}）"
-
-
-_STATUS_ZH = {"accepted": "通过", "accepted_with_warnings": "通过（有警告）", "rejected": "退回修改"}
+    return f"{STATUS_LABELS[sub.status]}（错误 {len(sub.errors)}，警告 {len(sub.warnings)}）"
 
 
 @app.command()

@@ -17,7 +17,21 @@ class Severity(StrEnum):
     info = "info"
 
 
-SEVERITY_ZH = {Severity.error: "错误", Severity.warning: "警告", Severity.info: "提示"}
+#: the one table of the Chinese words for severities and statuses (CLI, 汇总表, report, feedback,
+#: web pages): a severity or status code -> what a reviewer reads
+SEVERITY_ZH: dict[str, str] = {Severity.error: "错误", Severity.warning: "警告", Severity.info: "提示"}
+#: a return's status (the submission's own three, then the ones collect gives an input file),
+#: in the order of every table and report
+STATUS_LABELS: dict[str, str] = {
+    "accepted": "通过",
+    "accepted_with_warnings": "通过（有警告）",
+    "rejected": "退回修改",
+    "unreadable": "无法读取",
+    "duplicate": "重复提交（未采用）",
+    "unexpected": "非下发模板",
+    "ignored": "已忽略",
+    "missing": "未报送",
+}
 
 
 @dataclass(frozen=True)

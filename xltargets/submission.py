@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .findings import Finding, Severity
 from .form import Cell, FormValues, SheetValues
+from .layout.model import a1_position
 
 FORMAT = "xltargets.submission/1"
 
 
 def json_value(value: Any) -> Any:
+    """A value as the submission JSON holds it: decimals as exact decimal strings (the one
+    convention; :func:`json_decimal` reads them back), dates as ISO strings."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
@@ -37,6 +40,18 @@ def json_value(value: Any) -> Any:
     if hasattr(value, "to_json"):
         return value.to_json()
     return str(value)
+
+
+def json_decimal(value: Any) -> Decimal | None:
+    """A decimal string of the submission JSON (or a number) back to an exact Decimal; None when
+    absent, not a number or not finite. Every consumer of the JSON reads amounts through this."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
 
 
 def _raw_text(raw: Any) -> str:
@@ -135,9 +150,8 @@ def build_submission(values: FormValues, findings: list[Finding], source: dict[s
                       department, projects, findings, source)
 
 
-def _cell_key(ref: str | None) -> tuple[int, str]:
+def _cell_key(ref: str | None) -> tuple[int, int]:
+    """Findings in reading order: by row, then column; those without a cell first."""
     if not ref:
-        return (0, "")
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    letters = "".join(ch for ch in ref if ch.isalpha())
-    return (int(digits or 0), letters.rjust(3))
+        return (-1, -1)
+    return a1_position(ref)

@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -343,26 +343,26 @@ class _Run:
             entry.detail = cap_detail(done.failure.detail)
             return
         outcome: ReadOutcome = done.value
-        for name in ("status", "reason", "message", "unit_code", "unit_name", "template_id",
-                     "spec_id", "year", "errors", "warnings", "sha256", "size", "mtime", "saved",
-                     "key", "projects", "indicators", "findings", "detail"):
-            setattr(entry, name, getattr(outcome, name))
-        # whatever a worker sends, what the parent writes is bounded (_faults)
-        entry.message, entry.detail = cap(entry.message, MAX_MESSAGE), cap_detail(entry.detail)
-        entry.unit_code, entry.template_id = cap(entry.unit_code, 40), cap(entry.template_id, 40)
-        entry.unit_name, entry.key = cap(entry.unit_name, 500), cap(entry.key, 500)
-        entry.spec_id, entry.reason = cap(entry.spec_id, 100), cap(entry.reason, 60)
-        text = outcome.json_text
+        # whatever a worker sends, what the parent keeps is bounded (_faults); each outcome
+        # arrives with its own copies of the same few words: share them. The entry holds the
+        # outcome as it came, without its JSON text (that goes to the spool)
+        outcome = replace(
+            outcome, json_text=None, message=cap(outcome.message, MAX_MESSAGE),
+            detail=cap_detail(outcome.detail), unit_code=cap(outcome.unit_code, 40),
+            template_id=cap(outcome.template_id, 40), unit_name=cap(outcome.unit_name, 500),
+            key=cap(outcome.key, 500), spec_id=sys.intern(cap(outcome.spec_id, 100)),
+            reason=sys.intern(cap(outcome.reason, 60)), status=sys.intern(outcome.status))
+        entry.outcome = outcome
+        entry.status, entry.reason, entry.message = outcome.status, outcome.reason, outcome.message
+        entry.detail = outcome.detail
+        text = done.value.json_text
         if text is not None and entry.kept and len(text) > max_json_chars(entry.size):
             entry.status, entry.reason = UNREADABLE, "output_too_large"
             entry.message = reason("output_too_large",
                                    limit=f"{max_json_chars(entry.size) // 2**20} MB")
             return
-        # each outcome arrives with its own copies of the same few words: share them
-        entry.status, entry.reason = sys.intern(entry.status), sys.intern(entry.reason)
-        entry.spec_id = sys.intern(entry.spec_id)
-        if outcome.json_text is not None and entry.kept:
-            data = outcome.json_text.encode("utf-8")
+        if text is not None and entry.kept:
+            data = text.encode("utf-8")
             entry.spool_offset = self.spool.seek(0, os.SEEK_END)
             entry.spool_length = len(data)
             self.spool.write(data)

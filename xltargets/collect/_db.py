@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,16 +79,13 @@ class DecimalText(TypeDecorator[Decimal]):
         return dialect.type_descriptor(Numeric())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
+        number = json_decimal(value)
+        if number is None:
             return None
         return format(number, "f") if dialect.name == "sqlite" else number
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value))
+        return json_decimal(value)
 
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")

@@ -19,10 +19,12 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..findings import SEVERITY_ZH
 from ..generate import Department, build_template
 from ..layout import Layout, plan
 from ..layout.model import Place
 from ..spec.model import Kind, Spec
+from ..submission import json_decimal
 from ..values import NOT_APPLICABLE, REDACTED
 from ._manifest import Prefilled
 
@@ -33,7 +35,6 @@ FINDINGS_SHEET = "问题清单"
 FINDINGS_HEADER = ["序号", "级别", "工作表", "单元格", "代码", "填写的内容", "问题说明"]
 #: the text written back for a marker, so the department sees what it wrote
 MARKER_TEXT = {REDACTED: "涉密", NOT_APPLICABLE: "……"}
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 _TEMPLATE_ID = re.compile(r"T[0-9A-F]{15}")
 
 
@@ -103,10 +104,8 @@ def _scalar(obj: Mapping[str, Any], key: str, kind: Kind) -> Any:
     if kind == Kind.indicator_value and isinstance(value, Mapping):
         return value.get("text")
     if kind in (Kind.money, Kind.percent) and isinstance(value, str):
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            return value
+        number = json_decimal(value)
+        return value if number is None else number
     if kind == Kind.integer and isinstance(value, str):
         try:
             return int(value)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from ..findings import STATUS_LABELS
 from ..spec import load_spec
 from ..spec.model import Spec
+from ..submission import json_decimal
 
 ACCEPTED = "accepted"
 ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
@@ -25,17 +27,7 @@ UNEXPECTED = "unexpected"
 IGNORED = "ignored"
 MISSING = "missing"
 
-#: stable English code -> the Chinese label reviewers read; the order of every table and report
-STATUS_LABELS: dict[str, str] = {
-    ACCEPTED: "通过",
-    ACCEPTED_WITH_WARNINGS: "通过（有警告）",
-    REJECTED: "退回修改",
-    UNREADABLE: "无法读取",
-    DUPLICATE: "重复提交（未采用）",
-    UNEXPECTED: "非下发模板",
-    IGNORED: "已忽略",
-    MISSING: "未报送",
-}
+# STATUS_LABELS (code -> the Chinese label reviewers read) is the one table in xltargets.findings
 #: statuses of a return that is part of the consolidated data
 KEPT = (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED)
 #: statuses of an input file (every file has exactly one)
@@ -72,16 +64,6 @@ REASONS: dict[str, str] = {
 def reason(code: str, **fields: Any) -> str:
     text = REASONS[code]
     return text.format(**fields) if fields else text
-
-
-def json_decimal(value: Any) -> Decimal | None:
-    """A decimal string of the submission JSON back to a Decimal (None if absent or not one)."""
-    if value is None:
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 @dataclass(frozen=True)
@@ -223,13 +205,12 @@ def finding_counts(data: dict[str, Any]) -> dict[str, list[int]]:
     return per_sheet
 
 
-@dataclass(slots=True)
-class Entry:
-    """One input file: where it is, what became of it, where its submission JSON is spooled."""
+@dataclass(frozen=True, slots=True)
+class ReadOutcome:
+    """A worker's answer for one file; ``json_text`` is the submission (None when unreadable)."""
 
     index: int
-    rel: str
-    status: str = ""
+    status: str
     reason: str = ""
     message: str = ""
     unit_code: str = ""
@@ -242,19 +223,66 @@ class Entry:
     sha256: str = ""
     size: int | None = None
     mtime: float | None = None
-    #: the workbook's own last-save time (docProps/core.xml), when it has one
     saved: float | None = None
-    #: who returned it, for duplicates: unit code, else the department name
     key: str = ""
+    projects: int = 0
+    indicators: int = 0
+    findings: int = 0
+    json_text: str | None = None
+    #: technical detail of a failure (a crashed worker's first stderr lines), English
+    detail: str = ""
+
+
+
+def _read(name: str, default: Any) -> property:
+    """An Entry's read fact: the worker's outcome's, or ``default`` when the file was not read."""
+
+    def get(self: Entry) -> Any:
+        return default if self.outcome is None else getattr(self.outcome, name)
+
+    get.__name__ = name
+    return property(get)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One input file: where it is, what became of it, where its submission JSON is spooled.
+
+    What the reader found (unit, template, counts, hashes and times) is the worker's
+    :class:`ReadOutcome`, held as it came (without its JSON text, which is spooled); the status,
+    reason and message start as the reader's and change when collect decides otherwise (ignored,
+    duplicate, unexpected)."""
+
+    index: int
+    rel: str
+    status: str = ""
+    reason: str = ""
+    message: str = ""
+    outcome: ReadOutcome | None = None
     kept_instead_of: str = ""
     spool_offset: int = -1
     spool_length: int = 0
     feedback: str = ""
-    projects: int = 0
-    indicators: int = 0
-    findings: int = 0
     #: technical detail of a failure (a crashed worker's first stderr lines), English
     detail: str = ""
+
+    unit_code = _read("unit_code", "")
+    unit_name = _read("unit_name", "")
+    template_id = _read("template_id", "")
+    spec_id = _read("spec_id", "")
+    year = _read("year", 0)
+    errors = _read("errors", 0)
+    warnings = _read("warnings", 0)
+    sha256 = _read("sha256", "")
+    size = _read("size", None)
+    mtime = _read("mtime", None)
+    #: the workbook's own last-save time (docProps/core.xml), when it has one
+    saved = _read("saved", None)
+    #: who returned it, for duplicates: unit code, else the department name
+    key = _read("key", "")
+    projects = _read("projects", 0)
+    indicators = _read("indicators", 0)
+    findings = _read("findings", 0)
 
     @property
     def label(self) -> str:

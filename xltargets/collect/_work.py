@@ -29,7 +29,7 @@ from ..spec.model import Spec
 from ._faults import cap_detail, cap_submission, max_json_chars
 from ._feedback import feedback_workbook
 from ._manifest import Prefilled
-from ._model import UNEXPECTED, UNREADABLE, FormRoles, reason
+from ._model import UNEXPECTED, UNREADABLE, FormRoles, ReadOutcome, reason
 from ._own import Owned, private_copy
 from ._prefill import defend_prefilled
 
@@ -62,33 +62,6 @@ class ReadTask:
     scratch: str = ""
     #: False when the scan saw a plain file: a symbolic link there now is not followed
     follow: bool = True
-
-
-@dataclass(frozen=True)
-class ReadOutcome:
-    """A worker's answer for one file; ``json_text`` is the submission (None when unreadable)."""
-
-    index: int
-    status: str
-    reason: str = ""
-    message: str = ""
-    unit_code: str = ""
-    unit_name: str = ""
-    template_id: str = ""
-    spec_id: str = ""
-    year: int = 0
-    errors: int = 0
-    warnings: int = 0
-    sha256: str = ""
-    size: int | None = None
-    mtime: float | None = None
-    saved: float | None = None
-    key: str = ""
-    projects: int = 0
-    indicators: int = 0
-    findings: int = 0
-    json_text: str | None = None
-    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,14 @@ A1 references Excel shows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
+
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
 from ..cellrules import CellLimit
 from ..spec.model import Kind
@@ -37,18 +40,24 @@ class Place(StrEnum):
 
 
 def col_letter(col: int) -> str:
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    """0-based column -> its letters (XlsxWriter's utility: the one A1 helper of the package)."""
+    return xl_col_to_name(col)
 
 
 def a1(row: int, col: int, *, absolute: bool = False) -> str:
-    if absolute:
-        return f"${col_letter(col)}${row + 1}"
-    return f"{col_letter(col)}{row + 1}"
+    """0-based row and column -> an A1 reference (``$A$1`` when ``absolute``)."""
+    return xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
+
+
+_A1 = re.compile(r"\$?[A-Z]{1,3}\$?[1-9][0-9]{0,6}")
+
+
+def a1_position(ref: str) -> tuple[int, int]:
+    """An A1 reference of one cell (``$`` allowed) -> 0-based (row, column); ValueError when it
+    is not one (XlsxWriter would only warn and say A1)."""
+    if not _A1.fullmatch(ref):
+        raise ValueError(f"not an A1 cell reference: {ref!r}")
+    return xl_cell_to_rowcol(ref)
 
 
 def quote_sheet(name: str) -> str:

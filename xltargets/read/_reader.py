@@ -20,7 +20,7 @@ from .._atomic import sha256_file
 from ..errors import SpecError, WorkbookError, XltargetsError
 from ..findings import Finding, Severity
 from ..layout import Layout, SheetLayout, plan, sheet_name
-from ..layout.model import Input, a1
+from ..layout.model import Input, a1, a1_position
 from ..spec import load_spec
 from ..spec.load import builtin_ids, spec_hash
 from ..spec.model import Kind, Spec
@@ -321,14 +321,8 @@ def _name_offsets(sheet: SheetLayout, parts: WorkbookParts) -> dict[str, tuple[i
         ref = parse_ref(text)
         if ref is None or ref.sheet != sheet.name:
             continue
-        planned = name.ref.split("!", 1)[1].replace("$", "").split(":")[0]
-        m = re.match(r"([A-Z]+)(\d+)", planned)
-        if m is None:
-            continue
-        col = 0
-        for ch in m.group(1):
-            col = col * 26 + ord(ch) - 64
-        dr, dc = ref.r1 - (int(m.group(2)) - 1), ref.c1 - (col - 1)
+        row, col = a1_position(name.ref.split("!", 1)[1].split(":")[0])
+        dr, dc = ref.r1 - row, ref.c1 - col
         if (dr, dc) != (0, 0) and abs(dr) < 1000 and abs(dc) < 100:
             out[name.name] = (dr, dc)
     return out
