@@ -170,3 +170,28 @@ def test_check_cells_recalculate_in_libreoffice_as_the_reader_decides(tmp_path):
     codes = {f.code for f in read_workbook(tmp_path / "f.xlsx").findings}
     assert {"sum_mismatch", "compare_failed", "money_scale_suspect", "date_order"} <= codes
     assert "year_outside_period" not in codes
+
+
+def test_prints_like_the_published_form_on_a4_one_page_wide(tmp_path):
+    """Rendered by LibreOffice: A4 portrait, each project one page wide with its title, subtitle,
+    the money block in 元 and the indicator table's last column on the same page as its first."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdfinfo") or not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils not installed")
+    src = tmp_path / "filled.xlsx"
+    src.write_bytes(build_template(load_spec(sf.SPEC), sf.YEAR, projects=2, values=sf.fill()).data)
+    pdf = tmp_path / "filled.pdf"
+    assert run_chain([{"op": "pdf", "src": str(src), "dst": str(pdf)}])[0]["ok"]
+    info = subprocess.run(["pdfinfo", "-l", "-1", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    sizes = [line for line in info.splitlines() if line.startswith("Page") and "size:" in line]
+    assert sizes and all("(A4)" in s and s.index("595") < s.index(" x ") for s in sizes), sizes
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = [p for p in text.split("\f") if "年度(/项目)指标值" in p]   # not the instructions
+    assert len(pages) == 2
+    for page, (fields, _) in zip(pages, sf.PROJECTS, strict=True):
+        assert "（2026年度）" in page and "一级指标" in page and "年度(/项目)指标值" in page
+        assert f"{fields['total_funds']:,.2f}" in page     # 771,325,800.00 as published
