@@ -58,8 +58,7 @@ def prefill_findings(spec: Spec, data: Mapping[str, Any],
             objects[sheet.name] = ("department", department)
         elif sheet.index <= len(projects):
             objects[sheet.name] = (f"projects[{sheet.index - 1}]", projects[sheet.index - 1])
-    inputs = {(s.name, inp.path[0]): inp for s in layout.sheets for inp in s.inputs
-              if len(inp.path) == 1}
+    inputs = {(s.name, inp.field): inp for s in layout.sheets for inp in s.scalar_inputs()}
     out: list[dict[str, Any]] = []
     for item in items:
         where = objects.get(item.sheet)

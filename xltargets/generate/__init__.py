@@ -39,10 +39,12 @@ class Built:
         """The prefilled fields as the manifest lists them: sheet, field id, value as text."""
         out = []
         for sheet in self.layout.sheets:
-            for path, value in (self.prefilled.get(sheet.name) or {}).items():
-                if len(path) == 1 and value is not None:
+            values = self.prefilled.get(sheet.name) or {}
+            for cell in sheet.scalar_inputs():
+                value = values.get(cell.path)
+                if value is not None:
                     text = format(value, "f") if isinstance(value, Decimal) else str(value)
-                    out.append({"sheet": sheet.name, "field": str(path[0]), "value": text})
+                    out.append({"sheet": sheet.name, "field": cell.field, "value": text})
         return out
 
 
