@@ -13,14 +13,9 @@ from typing import Any
 from ..cellrules import Pattern, TextLength, percent_typed_excel
 from ..findings import Severity
 from ..rules import CellCondition
+from ..spec.load import ERROR_MAX, PROMPT_MAX, TITLE_MAX
 from ..spec.model import Kind
 from .model import Input, Place
-
-TITLE_MAX = 32
-PROMPT_MAX = 255
-ERROR_MAX = 224
-#: Excel keeps a data-validation formula to 255 characters; longer ones go into a hidden name
-FORMULA_MAX = 255
 
 #: kinds whose cells are Text-formatted ('@'): Excel, WPS and LibreOffice store exactly what
 #: was typed (100% stays "100%", 3-5 is no date, a code keeps its leading zeros). Percent is

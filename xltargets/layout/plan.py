@@ -15,9 +15,9 @@ from typing import Any
 import jinja2
 
 from ..rules import CellCondition, CheckFormula, ExcelSheet
-from ..spec.load import spec_hash
+from ..spec.load import FORMULA_MAX, spec_hash
 from ..spec.model import FieldSpec, SheetSpec, Spec, TableSpec
-from .kinds import FORMULA_MAX, cell_conditions, limits_for, validation_options
+from .kinds import cell_conditions, limits_for, validation_options
 from .model import (
     Box,
     CheckCell,

@@ -28,10 +28,13 @@ from .model import Kind, Spec
 Loc = tuple[str | int, ...]
 
 # Excel's limits (EXCEL-FACTS.md); exceeding them corrupts a file or silently drops a rule.
+# (one table of Excel's limits, used by the loader and by the layout's validations)
 SHEET_NAME_MAX = 31
 PROMPT_MAX = 255
 ERROR_MAX = 224
 TITLE_MAX = 32
+#: a data-validation formula; longer conditions go into a hidden name (layout.plan)
+FORMULA_MAX = 255
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 
 
