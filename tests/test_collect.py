@@ -299,11 +299,12 @@ def test_summary_workbook(batch):
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
-    projects = list(wb["项目汇总"].iter_rows(values_only=True))
-    header = projects[0]
-    assert len(projects) - 1 == sum(len(s["projects"]) for s in lines)
-    total = header.index("预算数")
-    assert all(row[total] == 50 for row in projects[1:])         # a number, to sum
+    rows = list(wb["项目汇总"].iter_rows(values_only=True))
+    header = rows[0]
+    projects = [r for r in rows[1:] if r[header.index("状态")]]  # not the 合计 / 总计 rows
+    assert len(projects) == sum(len(s["projects"]) for s in lines)
+    total = header.index("预算数（万元）")
+    assert all(row[total] == 50 for row in projects)             # a number, to sum
     assert len(list(wb["问题清单"].iter_rows())) - 1 == sum(len(s["findings"]) for s in lines)
     assert len(list(wb["报送情况"].iter_rows())) - 1 == len(EXPECTED)
     assert [r[0] for r in wb["未报送"].iter_rows(min_row=2, values_only=True)] == ["224005", "224006"]

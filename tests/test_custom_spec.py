@@ -172,8 +172,9 @@ def test_made_up_spec_whole_round(tmp_path, spec_dir):
     wb = openpyxl.load_workbook(out / "汇总表.xlsx")
     rows = list(wb["项目汇总"].iter_rows(values_only=True))
     header = rows[0]
-    assert [r[header.index("事项名称")] for r in rows[1:]] == ["社区活动", "设备更新", "宣传印刷"]
-    assert [r[header.index("金额")] for r in rows[1:]] == [120000, 80000, 5000.5]
+    items = [r for r in rows[1:] if r[header.index("状态")]]  # not the 合计 / 总计 rows
+    assert [r[header.index("事项名称")] for r in items] == ["社区活动", "设备更新", "宣传印刷"]
+    assert [r[header.index("金额（元）")] for r in items] == [120000, 80000, 5000.5]
     metrics = list(wb["绩效指标"].iter_rows(values_only=True))
     assert len(metrics) - 1 == 6
     assert [r[metrics[0].index("三级指标")] for r in metrics[1:3]] == ["活动场次", "居民参与度"]

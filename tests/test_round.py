@@ -178,3 +178,60 @@ def test_feedback_copies_get_the_password_when_given(protected):
     assert result.feedback == 2
     (copy,) = (protected / "o" / "feedback").glob("224002_*.xlsx")
     assert openpyxl.load_workbook(copy)["项目2"].protection.password  # a hash of it
+
+
+# --- 汇总表 and report -------------------------------------------------------------------------
+
+def test_summary_rows_carry_year_and_spec_with_totals(hebei_round):
+    wb = openpyxl.load_workbook(hebei_round["base"] / "c2" / "汇总表.xlsx")
+    projects = list(wb["项目汇总"].iter_rows(values_only=True))
+    head = projects[0]
+    assert head[:6] == ("年度", "表样", "单位编码", "单位名称", "状态", "文件")
+    assert "预算数（万元）" in head and "其中：财政资金（万元）" in head
+    budget = head.index("预算数（万元）")
+    for row in projects[1:]:
+        assert row[0] == 2025 and row[1] == "河北省县级部门预算绩效目标表", row
+    subtotals = {r[2]: r[budget] for r in projects if str(r[6] or "").startswith("合计")}
+    assert subtotals == {"224001": 25, "224002": 87, "224003": 8}
+    total = [r for r in projects if str(r[3] or "").startswith("总计")]
+    assert len(total) == 1 and total[0][budget] == 120 and total[0][3] == "总计（4个单位）"
+    # the spending plan as whole per cents: 25 shows as 25%, not "25."
+    plan = head.index("资金支出计划3月底")
+    ws = wb["项目汇总"]
+    cell = next(c for c in ws.iter_cols(min_col=plan + 1, max_col=plan + 1, min_row=2) for c in c
+                if c.value == 25)
+    assert cell.number_format == '0"%"'
+    departments = list(wb["部门汇总"].iter_rows(values_only=True))
+    assert departments[0].count("单位编码") == 1 and departments[0].count("单位名称") == 1
+    assert departments[-1][3] == "总计（4个单位）"
+    for name in ("绩效指标", "问题清单", "报送情况"):
+        rows = list(wb[name].iter_rows(values_only=True))
+        assert rows[0][:2] == ("年度", "表样")
+
+
+def test_report_has_year_spec_totals_and_missing(hebei_round, tmp_path):
+    html = (hebei_round["base"] / "c2" / "report.html").read_text(encoding="utf-8")
+    assert "报送表与金额合计" in html and "河北省县级部门预算绩效目标表（hebei-county）" in html
+    assert "预算数（万元）：<span class=\"num\">120.00</span>" in html
+    assert "预算年度：2025" in html and "多种表样" not in html
+    assert hebei_round["second"].forms[0]["returns"] == 4
+
+
+def test_several_specs_in_one_inbox_are_said(tmp_path):
+    from forms import CLEAN, write_fill
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for spec_id in ("hebei-county", "hunan"):
+        fill, year = CLEAN[spec_id]
+        write_fill(spec_id, fill(), inbox / f"{spec_id}.xlsx")
+    r = CliRunner().invoke(app, ["collect", str(inbox), "--out", str(tmp_path / "o"), "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    assert "警告：收到的报送表涉及多种表样或年度" in r.output
+    assert "河北省县级部门预算绩效目标表 2022年 1份" in r.output
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "涉及多种表样或年度" in html
+    rows = list(openpyxl.load_workbook(tmp_path / "o" / "汇总表.xlsx")["项目汇总"].iter_rows(values_only=True))
+    totals = [r for r in rows if str(r[3] or "").startswith("总计")]
+    assert [(t[0], t[1]) for t in totals] == [(2022, "河北省县级部门预算绩效目标表"),
+                                              (2024, "湖南省部门整体支出及项目支出绩效目标表")]

@@ -296,11 +296,12 @@ def test_whole_round_summary_report_and_feedback(tmp_path):
     wb = openpyxl.load_workbook(out / "汇总表.xlsx")
     rows = list(wb["项目汇总"].iter_rows(values_only=True))
     header = rows[0]
-    for label in ("项目名称", "主管部门", "实施单位", "计划开始日期", "项目资金总额", "年度资金申请总额"):
+    for label in ("项目名称", "主管部门", "实施单位", "计划开始日期", "项目资金总额（元）",
+                  "年度资金申请总额（元）"):
         assert label in header, label
     by_name = {r[header.index("项目名称")]: r for r in rows[1:]}
-    assert by_name[sf.ROAD["project_name"]][header.index("项目资金总额")] == 771325800
-    assert by_name[sf.DEMOLITION["project_name"]][header.index("年度资金申请总额")] == 10308000
+    assert by_name[sf.ROAD["project_name"]][header.index("项目资金总额（元）")] == 771325800
+    assert by_name[sf.DEMOLITION["project_name"]][header.index("年度资金申请总额（元）")] == 10308000
     indicators = list(wb["绩效指标"].iter_rows(values_only=True))
     values = [r[indicators[0].index("指标值")] for r in indicators[1:]]
     assert "=100.00(%)" in values and "985米" in values and "可控" in values

@@ -310,6 +310,8 @@ def collect_cmd(
         progress=lambda items: track(items, description="读取报送文件", console=err,
                                      disable=not err.is_terminal))
     out.print(f"{result.summary_zh()} → {out_dir}", highlight=False)
+    if result.mixed_zh():
+        err.print(f"警告：{result.mixed_zh()}", highlight=False, markup=False)
 
 
 # --- serve (the web intake; its options and code live in xltargets/serve) -----------------------

@@ -126,6 +126,15 @@ class CollectResult:
     run_dir: Path | None = None
     #: the database held a run other than the out folder's (a run killed after its commit)
     repaired: bool = False
+    #: per spec and year of the kept returns: returns, projects, money totals (汇总表's 总计)
+    forms: list[dict[str, Any]] = field(default_factory=list)
+
+    def mixed_zh(self) -> str:
+        """A warning when the kept returns are of several specs or years, else ""."""
+        if len(self.forms) < 2:
+            return ""
+        parts = "、".join(f"{f['spec_name']} {f['year']}年 {f['returns']}份" for f in self.forms)
+        return f"收到的报送表涉及多种表样或年度（{parts}）；汇总表每行注明年度和表样，合计分别计算"
 
     def summary_zh(self) -> str:
         """One line for the command line: 共 N 个文件：通过 a，… ；未报送 m 个单位。"""
@@ -284,6 +293,7 @@ class _Run:
         self.feedback_done = 0
         self.feedback_failed: list[str] = []
         self.db_counts: dict[str, int] = {}
+        self.forms: list[dict[str, Any]] = []
         self.run_id = ""
         self.run_dir = out
         self.repaired = False
@@ -494,6 +504,7 @@ class _Run:
                     summary.add_missing([m["unit_code"], m["unit_name"], m["files"],
                                          m["template_ids"], m["note"]])
                 summary.close()
+                self.forms = summary.groups()  # per spec and year: the report's totals
                 submissions.close()
                 self._write_tables(run_dir, title)
                 write_run_file(run_dir, {"run_id": self.run_id, "database": shown_url,
@@ -534,7 +545,7 @@ class _Run:
         write_csv(run_dir / "missing.csv", ["unit_code", "unit_name", "files", "template_ids", "note"],
                   ([m["unit_code"], m["unit_name"], m["files"], m["template_ids"], m["note"]]
                    for m in self.missing))
-        context: dict[str, Any] = {"manifest": None}
+        context: dict[str, Any] = {"manifest": None, "forms": self.forms}
         if self.sent is not None:
             context["manifest"] = {"spec_id": self.sent.spec_id,
                                    "spec_version": self.sent.spec_version, "year": self.sent.year,
@@ -594,7 +605,7 @@ class _Run:
         return CollectResult(self.out, len(self.entries), self.counts(), self.missing, outputs,
                              shown_url, self.db_counts, self.feedback_done,
                              self.feedback_failed, run_id=self.run_id, run_dir=self.run_dir,
-                             repaired=self.repaired)
+                             repaired=self.repaired, forms=self.forms)
 
 
 def _seed_database(previous: Path | None, target: Path) -> None:

@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from ..errors import XltargetsError
 from ..spec import load_spec
 from ..spec.model import Kind
 from ._feedback import MARKER_TEXT, SEVERITY_ZH, value_text
@@ -42,7 +43,9 @@ from ._xlsx import NUMBER_STYLES, TEXT, Sheet, TableWorkbook
 #: fixed document time: the same batch gives the same bytes
 CREATED = dt.datetime(2020, 1, 1)
 EXCEL_MAX_ROWS = 1_048_576
-NUMBER_KINDS = {Kind.money: "#,##0.00", Kind.percent: "0.##", Kind.integer: "0"}
+NUMBER_KINDS = {Kind.money: "#,##0.00", Kind.percent: '0"%"', Kind.integer: "0"}
+#: a percentage with decimals keeps them (33.5 → 33.50%); whole ones show as 25%
+PERCENT_DECIMALS = '0.00"%"'
 KIND_ZH = {"quantitative": "定量", "qualitative": "定性"}
 
 
@@ -52,6 +55,12 @@ class Column:
     label: str
     kind: Kind = Kind.text
     width: float = 14
+    #: kind money: the unit (万元 / 元), shown in the header
+    unit: str = ""
+
+    @property
+    def header(self) -> str:
+        return f"{self.label}（{self.unit}）" if self.unit else self.label
 
 
 def spec_columns(spec_ids: Iterable[str]) -> tuple[list[Column], list[Column], list[Column]]:
@@ -65,13 +74,16 @@ def spec_columns(spec_ids: Iterable[str]) -> tuple[list[Column], list[Column], l
     for spec_id in spec_ids:
         spec = load_spec(spec_id)
         roles = FormRoles.of(spec_id)
+        # the unit's code and name are the rows' own first columns: not twice
+        unit_fields = {spec.roles.unit_code, spec.roles.unit_name} - {None}
         for sheet in spec.sheets:
             target = proj if sheet.repeat == "per_project" else dept
             for f in sheet.fields:
-                if f.source == "year":
+                if f.source == "year" or f.id in unit_fields:
                     continue
                 width = 30 if f.kind in (Kind.long_text, Kind.text_list) else 14
-                target.setdefault(f.id, Column(f.id, f.label, f.kind, width))
+                unit = spec.money_unit_of(f) if f.kind == Kind.money else ""
+                target.setdefault(f.id, Column(f.id, f.label, f.kind, width, unit))
             for table in sheet.tables:
                 if table.id != roles.indicator_table:
                     continue  # other tables stay in the JSON and the database's fields
@@ -132,57 +144,137 @@ class Number:
     fmt: str = "0"
 
 
+@dataclass
+class Totals:
+    """The sums of one spec and year: the 合计 rows and the report's figures."""
+
+    spec_id: str
+    spec_name: str
+    year: int
+    returns: int = 0
+    projects: int = 0
+    #: column id -> sum of the money values of the project sheets / the department sheets
+    project_sums: dict[str, Decimal] = field(default_factory=dict)
+    department_sums: dict[str, Decimal] = field(default_factory=dict)
+
+
+def _add_money(sums: dict[str, Decimal], obj: dict[str, Any], columns: list[Column]) -> None:
+    for c in columns:
+        if c.kind == Kind.money:
+            value = json_decimal(obj.get(c.id))
+            if value is not None and value.is_finite():
+                sums[c.id] = sums.get(c.id, Decimal(0)) + value
+
+
+def _sums(sums: dict[str, Decimal], columns: list[Column]) -> list[Any]:
+    return [Number(sums[c.id], NUMBER_KINDS[Kind.money]) if c.id in sums else None for c in columns]
+
+
 class SummaryWorkbook:
-    """汇总表.xlsx; call :meth:`add` for each kept return in order, then :meth:`close`."""
+    """汇总表.xlsx; call :meth:`add` for each kept return in order, then :meth:`close`.
+
+    Every row carries its budget year and spec (表样): an inbox may hold returns of several,
+    and their amounts are never added together. Each department's projects end with a 合计 row;
+    each spec and year gets a 总计 row on 项目汇总 and 部门汇总."""
 
     def __init__(self, fh: IO[bytes], tmpdir: Path, spec_ids: list[str]) -> None:
         self.wb = TableWorkbook(fh, tmpdir, title="预算绩效目标汇总表", author="xltargets",
                                 created=CREATED)
         self.dept_cols, self.proj_cols, self.extra_cols = spec_columns(spec_ids)
-        who = ["文件", "状态", "单位编码", "单位名称"]
-        who_w = [36.0, 14.0, 10.0, 28.0]
-        self.projects = _Sheet(self, "项目汇总", [*who, "工作表", *[c.label for c in self.proj_cols],
+        self.totals: dict[tuple[str, int], Totals] = {}
+        who = ["年度", "表样", "单位编码", "单位名称", "状态", "文件"]
+        who_w = [6.0, 24.0, 10.0, 28.0, 14.0, 36.0]
+        self.projects = _Sheet(self, "项目汇总", [*who, "工作表", *[c.header for c in self.proj_cols],
                                                   "指标数", "错误数", "警告数"],
                                [*who_w, 8, *[c.width for c in self.proj_cols], 8, 8, 8])
-        self.departments = _Sheet(self, "部门汇总", [*who, *[c.label for c in self.dept_cols],
+        self.departments = _Sheet(self, "部门汇总", [*who, *[c.header for c in self.dept_cols],
                                                      "项目数", "错误数", "警告数", "修改意见副本"],
                                   [*who_w, *[c.width for c in self.dept_cols], 8, 8, 8, 36])
         self.indicators = _Sheet(
             self, "绩效指标",
             [*who, "工作表", "项目名称", "行", "一级指标", "二级指标", "三级指标", "指标值",
-             "类型", "比较符", "数值", "计量单位", *[c.label for c in self.extra_cols], "标记"],
+             "类型", "比较符", "数值", "计量单位", *[c.header for c in self.extra_cols], "标记"],
             [*who_w, 8, 24, 5, 12, 16, 24, 16, 6, 6, 10, 8, *[c.width for c in self.extra_cols], 8])
         self.findings = _Sheet(self, "问题清单", [*who, "级别", "工作表", "单元格", "代码",
                                                   "问题说明", "填写的内容"],
                                [*who_w, 6, 10, 8, 20, 60, 24])
-        self.files = _Sheet(self, "报送情况", list(RESULT_HEADERS_ZH),
-                            [36, 12, 14, 16, 40, 10, 28, 18, 8, 8, 36, 36, 20, 10, 20])
+        self.files = _Sheet(self, "报送情况", ["年度", "表样", *RESULT_HEADERS_ZH],
+                            [6, 24, 36, 12, 14, 16, 40, 10, 28, 18, 8, 8, 36, 36, 20, 10, 20])
         self.missing = _Sheet(self, "未报送", ["单位编码", "单位名称", "下发文件", "模板编号", "备注"],
                               [10, 28, 40, 18, 50])
 
     # -- rows ----------------------------------------------------------------------------------
 
+    def _group(self, spec_id: str, year: int) -> Totals:
+        key = (spec_id, year)
+        group = self.totals.get(key)
+        if group is None:
+            group = self.totals[key] = Totals(spec_id, _spec_name(spec_id), year)
+        return group
+
     def add(self, entry: Entry, data: dict[str, Any]) -> None:
-        who = [entry.rel, entry.label, entry.unit_code, entry.unit_name]
-        roles = FormRoles.of(data["spec"]["id"])
+        spec_id = data["spec"]["id"]
+        year = int(data.get("year") or entry.year or 0)
+        group = self._group(spec_id, year)
+        form = [year or None, group.spec_name]
+        who = [*form, entry.unit_code, entry.unit_name, entry.label, entry.rel]
+        roles = FormRoles.of(spec_id)
         department = data.get("department") or {}
         per_sheet = finding_counts(data)
         projects = data.get("projects") or []
+        group.returns += 1
+        group.projects += len(projects)
+        _add_money(group.department_sums, department, self.dept_cols)
         self.departments.add([*who, *[_field(department, c) for c in self.dept_cols],
                               len(projects), entry.errors, entry.warnings,
                               f"feedback/{entry.feedback}" if entry.feedback else ""])
         self._indicators(roles, who, department, "")
+        mine: dict[str, Decimal] = {}
+        indicators = errors_sum = warnings_sum = 0
         for project in projects:
             sheet = str(project.get("sheet") or "")
             errors, warnings = per_sheet.get(sheet, [0, 0])
+            count = len(roles.indicators(project))
+            indicators, errors_sum, warnings_sum = (indicators + count, errors_sum + errors,
+                                                    warnings_sum + warnings)
+            _add_money(mine, project, self.proj_cols)
             self.projects.add([*who, sheet, *[_field(project, c) for c in self.proj_cols],
-                               len(roles.indicators(project)), errors, warnings])
+                               count, errors, warnings])
             self._indicators(roles, who, project, roles.project_name(project) or "")
+        if projects:
+            # the department's own 合计 under its projects
+            self.projects.add([*form, entry.unit_code, entry.unit_name, "", "",
+                               f"合计（{len(projects)}个项目）", *_sums(mine, self.proj_cols),
+                               indicators, errors_sum, warnings_sum])
+            for key, value in mine.items():
+                group.project_sums[key] = group.project_sums.get(key, Decimal(0)) + value
         for f in data.get("findings") or []:
             severity = str(f.get("severity") or "")
             self.findings.add([*who, SEVERITY_ZH.get(severity, severity),
                                f.get("sheet"), f.get("cell"), f.get("code"), f.get("message"),
                                value_text(f.get("value"))])
+
+    def _write_totals(self) -> None:
+        for group in self.totals.values():
+            label = f"总计（{group.returns}个单位）"
+            self.projects.add([group.year or None, group.spec_name, "", label, "", "",
+                               f"{group.projects}个项目", *_sums(group.project_sums, self.proj_cols),
+                               None, None, None])
+            self.departments.add([group.year or None, group.spec_name, "", label, "", "",
+                                  *_sums(group.department_sums, self.dept_cols), group.projects,
+                                  None, None, None])
+
+    def groups(self) -> list[dict[str, Any]]:
+        """Per spec and year: returns, projects and the money totals (for the report)."""
+        out = []
+        for g in self.totals.values():
+            amounts = [{"label": c.header, "total": format(g.project_sums[c.id], ",.2f")}
+                       for c in self.proj_cols if c.id in g.project_sums]
+            amounts += [{"label": f"{c.header}（部门）", "total": format(g.department_sums[c.id], ",.2f")}
+                        for c in self.dept_cols if c.id in g.department_sums]
+            out.append({"spec_id": g.spec_id, "spec_name": g.spec_name, "year": g.year,
+                        "returns": g.returns, "projects": g.projects, "amounts": amounts})
+        return out
 
     def _indicators(self, roles: FormRoles, who: list[Any], obj: dict[str, Any],
                     project_name: str) -> None:
@@ -203,7 +295,8 @@ class SummaryWorkbook:
 
     def add_file(self, entry: Entry) -> None:
         row = entry.result_row()
-        self.files.add([row[c] for c in RESULT_COLUMNS])
+        form = [entry.year or None, _spec_name(entry.spec_id) if entry.spec_id else None]
+        self.files.add([*form, *[row[c] for c in RESULT_COLUMNS]])
 
     def add_missing(self, values: list[Any]) -> None:
         self.missing.add(values)
@@ -214,9 +307,18 @@ class SummaryWorkbook:
             self.wb.abort()
 
     def close(self) -> None:
+        self._write_totals()
         self.wb.close()
 
 
+
+
+def _spec_name(spec_id: str) -> str:
+    """The spec's Chinese name (表样) for a row; its id when it cannot be loaded."""
+    try:
+        return load_spec(spec_id).name
+    except XltargetsError:
+        return spec_id
 
 
 def _cell_text(obj: dict[str, Any], key: str) -> Any:
@@ -246,6 +348,8 @@ def _field(obj: dict[str, Any], column: Column) -> Any:
     if fmt is not None:
         number = json_decimal(value)
         if number is not None:
+            if column.kind == Kind.percent and number.is_finite() and number != number.to_integral_value():
+                fmt = PERCENT_DECIMALS
             return Number(number, fmt)
     return value_text(value)
 

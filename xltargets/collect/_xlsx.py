@@ -27,7 +27,9 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 EXCEL_MAX_TEXT = 32_767
 #: cellXfs: 0 default, 1 header (bold, grey, border, wrap, vcenter), 2 text (top), then numbers
 HEADER, TEXT = 1, 2
-NUMBER_STYLES = {"General": 3, "#,##0.00": 4, "0.##": 5, "0": 6}
+#: number format -> cell style id. Percentages are stored as the numbers typed (25 for 25 %):
+#: the format shows them with a per-cent sign and no stray decimal point (``0.##`` showed "25.")
+NUMBER_STYLES = {"General": 3, "#,##0.00": 4, '0"%"': 5, "0": 6, '0.00"%"': 7}
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -41,8 +43,9 @@ _COLUMNS = [xl_col_to_name(c) for c in range(16_384)]
 
 STYLES = (
     _DECL + '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
-    '<numFmt numFmtId="165" formatCode="0.##"/></numFmts>'
+    '<numFmts count="3"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
+    '<numFmt numFmtId="165" formatCode="0&quot;%&quot;"/>'
+    '<numFmt numFmtId="166" formatCode="0.00&quot;%&quot;"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
     '<fills count="3"><fill><patternFill patternType="none"/></fill>'
@@ -53,7 +56,7 @@ STYLES = (
     '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom>'
     '<diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="8"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" '
     'applyBorder="1" applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
@@ -62,6 +65,7 @@ STYLES = (
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     '</cellStyles><dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
     'defaultPivotStyle="PivotStyleLight16"/></styleSheet>')
