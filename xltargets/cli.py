@@ -30,6 +30,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="xltargets: 预算绩效目标表 — generate locked Excel templates, read and check returns.")
 specs_app = typer.Typer(no_args_is_help=True, help="Inspect and validate form specs.")
 app.add_typer(specs_app, name="specs")
+schema_app = typer.Typer(no_args_is_help=True,
+                         help="Print the JSON Schemas: the submission JSON, the spec format.")
+app.add_typer(schema_app, name="schema")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -184,6 +187,26 @@ def specs_schema(output: Annotated[Path | None, typer.Option("-o", "--output")] 
         _write_output(output, text)
     else:
         sys.stdout.write(text)
+
+
+@schema_app.command("submission")
+@_errors
+def schema_submission(output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
+    """Print (or write) the JSON Schema of the submission JSON (read, collect's submissions)."""
+    from ._schemas import schema_text
+
+    text = schema_text()
+    if output:
+        _write_output(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+@schema_app.command("spec")
+@_errors
+def schema_spec(output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
+    """Print (or write) the JSON Schema of the spec format (the same as ``specs schema``)."""
+    specs_schema(output)
 
 
 # --- generate ----------------------------------------------------------------------------------
