@@ -255,3 +255,21 @@ def test_collect_out_is_a_file_and_manifest_is_a_folder(tmp_path, clean_return):
     assert "同名文件" in user_error(["collect", inbox, "--out", target], target)
     line = user_error(["collect", inbox, "--out", tmp_path / "o", "--manifest", inbox], inbox)
     assert "文件夹" in line
+
+
+def test_submission_schema_is_printable_and_shipped(tmp_path):
+    import tomllib
+
+    r = invoke("schema", "submission")
+    shipped = (ROOT / "schemas" / "submission.schema.json").read_text(encoding="utf-8")
+    assert r.exit_code == 0 and r.output == shipped
+    assert json.loads(r.output)["$defs"]["finding"]["required"][:2] == ["severity", "code"]
+    r = invoke("schema", "submission", "-o", str(tmp_path / "s.json"))
+    assert r.exit_code == 0 and (tmp_path / "s.json").read_text(encoding="utf-8") == shipped
+    assert json.loads(invoke("schema", "spec").output)["title"] == "xltargets form spec"
+    # the wheel carries it where xltargets._schemas looks first
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = project["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert include["schemas"] == "xltargets/_data/schemas"
+    line = user_error(["schema", "submission", "-o", tmp_path], tmp_path)
+    assert "文件夹" in line
