@@ -7,10 +7,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_OUT ?= demo-out
 APT_PACKAGES = libreoffice-calc-nogui python3-uno fonts-wqy-microhei poppler-utils chromium
-# mutation testing floor (docs/testing.md): `make mutate` fails under it
-MUTATE_FLOOR ?= 70
 
-.PHONY: venv deps dev-deps web-deps system-deps demo test check lint bench docs-images mutate clean serve
+.PHONY: venv deps dev-deps web-deps system-deps demo test check lint bench docs-images clean serve
 
 # The venv. Stock Debian lacks `venv`'s ensurepip until python3-venv is installed: do it when root.
 $(PY):
@@ -31,7 +29,7 @@ $(VENV)/.runtime-stamp: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
-# the package with its dev tools (pytest, ruff, mypy, mutmut, …)
+# the package with its dev tools (pytest, ruff, mypy, …)
 dev-deps: $(VENV)/.dev-stamp
 $(VENV)/.dev-stamp: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -72,11 +70,6 @@ lint: dev-deps
 
 check: lint test
 
-# Mutation testing of the value parsers, the rules and checks, collect's duplicate and database
-# logic (docs/testing.md). Minutes, not part of `make test` or CI; fails under MUTATE_FLOOR %.
-mutate: dev-deps
-	$(PY) tools/mutate.py --floor $(MUTATE_FLOOR)
-
 # benchmarks/bench_scale.py: generate, read, collect and memory at province scale (docs/performance.md);
 # N=20000 for the full measurement (builds and caches 40,000 workbooks under /tmp/xltargets-bench)
 N ?= 2000
@@ -89,4 +82,4 @@ docs-images: dev-deps system-deps
 	$(PY) tools/render_docs.py
 
 clean:
-	rm -rf $(DEMO_OUT) .deps-stamp .pytest_cache mutants
+	rm -rf $(DEMO_OUT) .deps-stamp .pytest_cache
