@@ -312,3 +312,21 @@ def test_a_department_without_projects_is_told_why_there_is_no_project_sheet(spe
     assert any(note in line for line in lines(0))
     assert not any(note in line for line in lines(1))
     assert any("不能插入行" in line for line in lines(1))
+
+
+@pytest.mark.parametrize("absurd", ["1e999999999", "-1e308", "1e-200000000", "NaN", "Infinity"])
+def test_absurd_numbers_given_to_the_generator_leave_the_checks_blank(absurd):
+    # a feedback copy or a library caller may hand the generator any text a department typed:
+    # a check's cached text over it must not raise decimal.Overflow nor print a verdict
+    spec = load_spec("hebei-county")
+    sheet = plan(spec, 1).sheets[1].name
+    values = {sheet: {("budget_total",): absurd, ("budget_fiscal",): "1e999999999"}}
+    built = build_template(spec, 2025, projects=1, values=values)
+    wb = openpyxl.load_workbook(io.BytesIO(built.data))
+    ws = wb[sheet]
+    texts = {str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert absurd in texts  # the typed text is written back as typed
+    cached = re.findall(rb"<f>[^<]*</f><v>([^<]*)</v>",
+                        zipfile.ZipFile(io.BytesIO(built.data)).read("xl/worksheets/sheet2.xml"))
+    # text is not a number to Excel (COUNT()=0): the check stays blank, as Excel would show it
+    assert cached and set(cached) == {b""}

@@ -128,7 +128,8 @@ def _assert_same(got, value, where, markers=None) -> None:
     if value in ("……", "涉密"):
         assert got is None and where[1][-1] in (markers or {}), where
     elif isinstance(value, Decimal):
-        assert Decimal(got) == value and got == f"{value:.2f}" or Decimal(got) == value, where
+        # money travels as an exact decimal string, never a float
+        assert isinstance(got, str) and Decimal(got) == value, where
     elif isinstance(value, dt.date):
         assert got == value.isoformat(), where
     elif isinstance(got, dict):
