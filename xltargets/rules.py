@@ -580,17 +580,22 @@ def _serial(day: dt.date) -> Decimal:
     return Decimal((day - dt.date(1899, 12, 30)).days)
 
 
-class DateOrder(_Rule):
-    """A period's end is not before its start (计划完成日期 ≥ 计划开始日期)."""
+class _Period(_Rule):
+    """A rule over a period: two date fields of one sheet (its start and its end)."""
 
-    type: Literal["date_order"]
     sheet: str
     start: str
     end: str
-    code: str = "date_order"
 
     def fields(self) -> list[str]:
         return [self.start, self.end]
+
+
+class DateOrder(_Period):
+    """A period's end is not before its start (计划完成日期 ≥ 计划开始日期)."""
+
+    type: Literal["date_order"]
+    code: str = "date_order"
 
     def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
         if sheet.sheet_id != self.sheet:
@@ -622,17 +627,11 @@ class DateOrder(_Rule):
                 field=self.end, value=end.isoformat(), extra={"rule": self.id})
 
 
-class YearInPeriod(_Rule):
+class YearInPeriod(_Period):
     """The form's budget year lies within the project's period (start year ≤ year ≤ end year)."""
 
     type: Literal["year_in_period"]
-    sheet: str
-    start: str
-    end: str
     code: str = "year_outside_period"
-
-    def fields(self) -> list[str]:
-        return [self.start, self.end]
 
     def excel(self, sheet: ExcelSheet) -> list[CellCondition | CheckFormula]:
         if sheet.sheet_id != self.sheet:
