@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -41,6 +43,11 @@ SPECS = ["hebei-county", "hunan"]
 
 def _load(data: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _load_values(data: bytes) -> openpyxl.Workbook:
+    """The workbook as a spreadsheet shows it on opening: formulas' cached values."""
+    return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
 
 
 def _cells(ref: str) -> set[tuple[int, int]]:
@@ -218,7 +225,9 @@ def test_roster_prefill_is_written_and_locked():
     ws = wb["部门整体绩效目标"]
     assert ws["B2"].value == "224002" and ws["B2"].protection.locked is not False
     p = wb["项目1"]
-    assert p["A1"].value == "1.购买舆情监测服务绩效目标表"
+    shown = _load_values(built.data)["项目1"]
+    assert shown["A1"].value == "1.购买舆情监测服务绩效目标表"
+    assert shown["A2"].value == "224002 乐亭县网信办"
     cell = p[list(p.defined_names["budget_total"].destinations)[0][1].replace("$", "")]
     assert cell.value == 50 and cell.protection.locked is not False
     other = p[list(p.defined_names["budget_other"].destinations)[0][1].replace("$", "")]
@@ -326,7 +335,76 @@ def test_absurd_numbers_given_to_the_generator_leave_the_checks_blank(absurd):
     ws = wb[sheet]
     texts = {str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
     assert absurd in texts  # the typed text is written back as typed
-    cached = re.findall(rb"<f>[^<]*</f><v>([^<]*)</v>",
-                        zipfile.ZipFile(io.BytesIO(built.data)).read("xl/worksheets/sheet2.xml"))
+    checks = {c.box.ref.encode() for c in plan(spec, 1).sheets[1].checks}
+    cached = [v for ref, v in re.findall(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f><v>([^<]*)</v>',
+                                         zipfile.ZipFile(io.BytesIO(built.data)).read(
+                                             "xl/worksheets/sheet2.xml")) if ref in checks]
     # text is not a number to Excel (COUNT()=0): the check stays blank, as Excel would show it
     assert cached and set(cached) == {b""}
+
+
+def _name_cell(ws, name: str) -> str:
+    return list(ws.defined_names[name].destinations)[0][1]
+
+
+def test_titles_and_unit_line_follow_the_typed_cells():
+    """The project title and the unit line are formulas over the typed cells (locked, like every
+    printed text), with the value they show computed at generation: a blank template shows
+    1.预算项目绩效目标表 and no unit; a prefilled or filled one its own project and unit."""
+    spec = load_spec("hebei-county")
+    blank = build_template(spec, 2025, projects=2).data
+    dept = Department("224002", "中共乐亭县委网络安全和信息化委员会办公室", "130225", projects=[
+        {"project_code": "13022525P002H4T100074", "project_name": "购买舆情监测服务",
+         "budget_total": Decimal("50.00"), "budget_fiscal": Decimal("50.00")},
+        {"project_code": "13022525P002H4T10005W", "project_name": "网信乐亭",
+         "budget_total": Decimal("2.00"), "budget_fiscal": Decimal("2.00")}])
+    prefilled = build_template(spec, 2025, department=dept).data
+    typed = build_template(spec, 2025, projects=1, values={
+        "项目1": {("project_name",): "网络强军工程和网络宣传"},
+        "部门整体绩效目标": {("unit_code",): "224001", ("unit_name",): "中共魏县县委网信办"}}).data
+    wb = _load(blank)
+    dept_sheet = wb["部门整体绩效目标"]
+    code, name = _name_cell(dept_sheet, "unit_code"), _name_cell(dept_sheet, "unit_name")
+    for n in (1, 2):
+        ws = wb[f"项目{n}"]
+        title, unit = ws["A1"], ws["A2"]
+        own = _name_cell(ws, "project_name")
+        assert title.value == f'="{n}."&IF({own}="","预算项目",{own})&"绩效目标表"'
+        assert f"'部门整体绩效目标'!{code}" in unit.value and f"'部门整体绩效目标'!{name}" in unit.value
+        assert title.protection.locked is not False and unit.protection.locked is not False
+        assert ws.protection.sheet
+    shown = _load_values(blank)
+    assert [shown[f"项目{n}"]["A1"].value for n in (1, 2)] == ["1.预算项目绩效目标表", "2.预算项目绩效目标表"]
+    assert shown["项目1"]["A2"].value in (None, "")
+    shown = _load_values(prefilled)
+    assert [shown[f"项目{n}"]["A1"].value for n in (1, 2)] == [
+        "1.购买舆情监测服务绩效目标表", "2.网信乐亭绩效目标表"]
+    assert shown["项目2"]["A2"].value == "224002 中共乐亭县委网络安全和信息化委员会办公室"
+    shown = _load_values(typed)
+    assert shown["项目1"]["A1"].value == "1.网络强军工程和网络宣传绩效目标表"
+    assert shown["项目1"]["A2"].value == "224001 中共魏县县委网信办"
+
+
+def test_live_text_needs_a_single_text_cell():
+    """A live part naming a list, a money field or a repeated sheet's field is refused with its
+    place in the spec (a number would print in General format; a repeated sheet has no one cell)."""
+    import yaml
+
+    from xltargets.errors import SpecError
+    from xltargets.spec.load import parse_spec
+
+    base = yaml.safe_load(Path("specs/hebei-county.yaml").read_text(encoding="utf-8"))
+    for part, words in (({"field": "year"}, "不是单个文字单元格"),
+                        ({"field": "sub_goals", "sheet": "department"}, "不是单个文字单元格"),
+                        ({"field": "project_name", "sheet": "nowhere"}, "未知的工作表"),
+                        ({"field": "nothing"}, "没有字段")):
+        data = json.loads(json.dumps(base))
+        data["sheets"][0]["rows"][0]["cells"][0] = {"live": ["x", part], "span": 6, "style": "title"}
+        with pytest.raises(SpecError) as err:
+            parse_spec(yaml.safe_dump(data, allow_unicode=True))
+        assert words in str(err.value)
+    data = json.loads(json.dumps(base))
+    data["sheets"][0]["rows"][0]["cells"][0] = {
+        "live": [{"field": "project_code", "sheet": "project"}], "span": 6, "style": "title"}
+    with pytest.raises(SpecError, match="按项目重复"):
+        parse_spec(yaml.safe_dump(data, allow_unicode=True))

@@ -74,3 +74,33 @@ def test_check_cells_are_not_printed(printed, spec_id):
     text = "".join(_pages(printed / f"{spec_id}.pdf"))
     for word in (ASIDE_NOTE, "平衡", "资金核对", "进度核对", "收入核对", "支出核对"):
         assert word not in text
+
+
+def test_a_blank_template_prints_the_typed_project_and_unit(tmp_path):
+    """Issue 11: the title and the unit line are formulas over the typed cells. Typed in
+    LibreOffice as a clerk types (.uno:EnterString), the printout names the typed project and
+    unit; an untouched project sheet keeps 预算项目; the re-saved file reads without a label
+    finding (the live texts come back as formulas with LibreOffice's values)."""
+    from xltargets.read import read_raw
+
+    spec = load_spec("hebei-county")
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(build_template(spec, 2022, projects=2).data)
+    typed, pdf = tmp_path / "typed.xlsx", tmp_path / "typed.pdf"
+    cells = [{"sheet": "部门整体绩效目标", "name": "unit_code", "value": "224002"},
+             {"sheet": "部门整体绩效目标", "name": "unit_name", "value": "中共乐亭县委网络安全和信息化委员会办公室"},
+             {"sheet": "项目1", "name": "project_name", "value": "购买舆情监测服务"}]
+    results = client.run_jobs([{"op": "type", "src": blank, "dst": typed, "cells": cells},
+                               {"op": "pdf", "src": typed, "dst": pdf}])
+    for result in results:
+        client.ensure_ok(result)
+    assert all(cell["landed"] for cell in results[0]["cells"])
+    pages = _pages(pdf)
+    firsts = ["".join(page.strip().splitlines()[0].split()) for page in pages]
+    assert firsts[1:3] == ["1.购买舆情监测服务绩效目标表", "2.预算项目绩效目标表"]
+    unit_lines = [page.strip().splitlines()[1].split() for page in pages[1:3]]
+    assert unit_lines[0][:2] == ["224002", "中共乐亭县委网络安全和信息化委员会办公室"]
+    assert unit_lines[1][:2] == ["224002", "中共乐亭县委网络安全和信息化委员会办公室"]
+    raw = read_raw(typed)
+    assert not [f for f in raw.findings if f.code in ("label_changed", "template_mismatch")]
+    assert raw.cells["项目1"][("project_name",)].value == "购买舆情监测服务"

@@ -24,8 +24,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..cellrules import percent_number
 from ..errors import TemplateError
+from ..layout import live
 from ..layout.kinds import MONEY_FORMATS, NUM_FORMATS
-from ..layout.model import Input, Layout, SheetLayout
+from ..layout.model import Input, Layout, SheetLayout, Static
 from ..rules import YEAR, YEAR_KEY
 from ..spec.model import Kind, Spec
 from ..stamp import STAMP_HEADER, Stamp
@@ -270,6 +271,17 @@ def _place(ws: Worksheet, box: Any, value: Any, fmt: Any, kind: Kind | None = No
     _write(ws, box.r1, box.c1, value, fmt, kind)
 
 
+def _place_live(ws: Worksheet, st: Static, sheet: str, fmt: Any, opts: DrawOptions) -> None:
+    """A live text: its formula, with the value it shows over the values written here (a
+    spreadsheet shows the cached value until a cell it follows changes). Locked like every
+    printed text: protection keeps the formula."""
+    box = st.box
+    if box.merged:
+        _ok(ws.merge_range(box.r1, box.c1, box.r2, box.c2, "", fmt), f"merge {box.ref}")
+    cached = live.value(st, lambda name, path: opts.values.get(name, {}).get(path))
+    _ok(ws.write_formula(box.r1, box.c1, live.formula(st, sheet), fmt, cached), f"live text {box.ref}")
+
+
 def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str, Any],
                 opts: DrawOptions, rules: dict[str, Any]) -> None:
     ws = wb.add_worksheet(sheet.name)
@@ -278,6 +290,9 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
     for r in range(sheet.n_rows):
         _ok(ws.set_row(r, sheet.row_heights.get(r, 22.0)), "row height")
     for st in sheet.statics:
+        if st.live:
+            _place_live(ws, st, sheet.name, fmts.get(st.style), opts)
+            continue
         text = render(st.text, ctx) if st.template else st.text
         _place(ws, st.box, text, fmts.get(st.style))
     values = opts.values.get(sheet.name, {})

@@ -83,13 +83,41 @@ class Box:
 
 
 @dataclass(frozen=True)
+class LiveRef:
+    """A typed cell a live text follows: where it is (``sheet`` name, absolute ``cell``) and its
+    input ``path`` there; ``blank`` is shown while it is empty, ``before`` precedes its text."""
+
+    sheet: str
+    cell: str
+    path: tuple[str | int, ...]
+    blank: str = ""
+    before: str = ""
+
+
+@dataclass(frozen=True)
+class LivePending:
+    """A live part while the sheets are planned: field ``field`` of the sheet with id ``key``
+    (None: the cell's own sheet); :func:`xltargets.layout.live.resolve` places it."""
+
+    key: str | None
+    field: str
+    blank: str = ""
+    before: str = ""
+
+
+@dataclass(frozen=True)
 class Static:
-    """Printed text: a label, a title, a header. ``template`` texts are Jinja2, rendered when drawn."""
+    """Printed text: a label, a title, a header. ``template`` texts are Jinja2, rendered when drawn.
+
+    ``live`` set: the text follows typed cells (literal parts and :class:`LiveRef`), drawn as a
+    formula whose cached value is computed from the values written (xltargets.layout.live);
+    ``text`` is then what it shows while every cell is empty."""
 
     box: Box
     text: str
     style: str
     template: bool = False
+    live: tuple[str | LiveRef | LivePending, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import jinja2
 from ..rules import CellCondition, CheckFormula, ExcelSheet
 from ..spec.load import FORMULA_MAX, spec_hash
 from ..spec.model import FieldSpec, SheetSpec, Spec, TableSpec
+from . import live
 from .kinds import cell_conditions, limits_for, validation_options
 from .model import (
     Box,
@@ -84,7 +85,7 @@ def _plan(spec: Spec, project_count: int) -> Layout:
         spec_version=spec.version,
         spec_hash=spec_hash(spec),
         project_count=project_count,
-        sheets=tuple(sheets),
+        sheets=tuple(live.resolve(sheets)),
         lists=lists,
         instructions_sheet=INSTRUCTIONS_SHEET,
         level1_names=frozen_map(level1_names),
@@ -197,6 +198,8 @@ class _SheetPlanner:
                     self.heights[r] = max(self.heights.get(r, 0), f.height)
             elif cell.check is not None:
                 self.check_slots.append((box, cell.check))
+            elif cell.live is not None:
+                self.statics.append(live.pending(box, cell, self.n))  # placed in _plan
             else:
                 self._text(box, cell.text or "", cell.style or "label")
             col += cell.span

@@ -19,7 +19,7 @@ from typing import Any
 from .._atomic import sha256_file
 from ..errors import SpecError, WorkbookError, XltargetsError
 from ..findings import Finding, Severity
-from ..layout import Layout, SheetLayout, plan, sheet_name
+from ..layout import Layout, SheetLayout, live, plan, sheet_name
 from ..layout.model import Input, a1, a1_position
 from ..spec import load_spec
 from ..spec.load import builtin_ids, spec_hash
@@ -253,7 +253,7 @@ class _SheetPlan:
     """What reading one sheet of a layout needs, worked out once per layout (a layout is shared
     by every return of its spec and project count)."""
 
-    __slots__ = ("inputs", "labels", "wanted", "where")
+    __slots__ = ("inputs", "labels", "live", "wanted", "where")
 
     def __init__(self, sheet: SheetLayout, offsets: dict[str, tuple[int, int]]) -> None:
         self.where: dict[Path_, tuple[int, int]] = {}
@@ -265,7 +265,10 @@ class _SheetPlan:
                        for st in sheet.statics
                        if not st.template and st.text.strip()
                        and st.style in ("label", "header", "fixed")]
-        self.wanted = frozenset(self.where.values()) | {rc for rc, *_ in self.labels}
+        #: live texts (titles that follow typed cells): (row, col), A1, the static
+        self.live = [((st.box.r1, st.box.c1), st.box.ref, st) for st in sheet.statics if st.live]
+        self.wanted = (frozenset(self.where.values()) | {rc for rc, *_ in self.labels}
+                       | {rc for rc, *_ in self.live})
         #: inputs whose damage is looked for: (input, where, formats it may have, may be locked)
         self.inputs = [(inp, self.where[inp.path], expected_format_classes(inp), inp.prefillable)
                        for inp in sheet.inputs if not inp.fixed]
@@ -305,7 +308,34 @@ def _extract(layout: Layout, parts: WorkbookParts, pkg: Package, styles: Styles,
         cells = got.cells
         raw[sheet.name] = {path: cells.get(rc) for path, rc in sheet_plan.where.items()}
         findings.extend(_tampered(sheet, sheet_plan, got))
+    findings.extend(_check_live(planned, raw))
     return raw
+
+
+def _check_live(planned: list[tuple[SheetLayout, _SheetPlan, SheetCells]],
+                raw: dict[str, dict[Path_, RawCell | None]]) -> list[Finding]:
+    """Live texts (xltargets.layout.live): a formula is accepted whatever it shows (it follows
+    typed cells, which are read and checked themselves); a plain text must be what the formula
+    shows over the cells read (a program that saved values only), else it was replaced (the cell
+    is locked: possible in an unprotected copy only) and is reported like a changed label."""
+    out: list[Finding] = []
+
+    def lookup(name: str, path: Path_) -> str | None:
+        cell = raw.get(name, {}).get(path)
+        return None if cell is None or cell.type == BLANK else _text(cell)
+
+    for sheet, sheet_plan, got in planned:
+        for rc, ref, st in sheet_plan.live:
+            cell = got.cells.get(rc)
+            if cell is not None and cell.formula:
+                continue
+            text = "" if cell is None or cell.type == BLANK else _text(cell)
+            want = live.value(st, lookup)
+            if text != want and _clean(text) != _clean(want):
+                out.append(Finding(Severity.warning, "label_changed",
+                                   f"标题行“{want}”被改为“{text[:200]}”，请勿修改表格结构",
+                                   sheet=sheet.name, cell=ref, value=text[:200]))
+    return out
 
 
 def _name_offsets(sheet: SheetLayout, parts: WorkbookParts) -> dict[str, tuple[int, int]]:

@@ -489,6 +489,33 @@ def _field_errors(at: Loc, f: Any, lists: set[str]) -> list[tuple[Loc, str]]:
     return out
 
 
+#: kinds a live text may follow: one text cell each (a number would print in General format)
+_LIVE_KINDS = frozenset({Kind.text, Kind.code, Kind.choice, Kind.phone})
+
+
+def _live_errors(at: Loc, parts: list[Any], sheet: Any, spec: Spec) -> list[tuple[Loc, str]]:
+    """A live text's cells exist, each a single text cell, on its sheet or on a sheet printed
+    once (a repeated sheet has no single cell to follow)."""
+    out: list[tuple[Loc, str]] = []
+    sheets = {s.id: s for s in spec.sheets}
+    for pi, part in enumerate(parts):
+        if isinstance(part, str):
+            continue
+        where = sheet if part.sheet in (None, sheet.id) else sheets.get(part.sheet)
+        if where is None:
+            out.append(((*at, pi, "sheet"), f"未知的工作表“{part.sheet}”"))
+            continue
+        if where is not sheet and where.repeat != "once":
+            out.append(((*at, pi, "sheet"), f"工作表“{where.id}”按项目重复，不能引用其字段"))
+            continue
+        f = next((f for f in where.fields if f.id == part.field), None)
+        if f is None:
+            out.append(((*at, pi, "field"), f"工作表“{where.id}”上没有字段“{part.field}”"))
+        elif f.kind not in _LIVE_KINDS:
+            out.append(((*at, pi, "field"), f"字段“{part.field}”不是单个文字单元格，不能用于 live"))
+    return out
+
+
 def _grid_errors(at: Loc, sheet: Any, fields: dict[str, Any], tables: dict[str, Any],
                  spec: Spec) -> list[tuple[Loc, str]]:
     out: list[tuple[Loc, str]] = []
@@ -513,9 +540,11 @@ def _grid_errors(at: Loc, sheet: Any, fields: dict[str, Any], tables: dict[str, 
                 cat = (*rat, "cells", ci)
                 while col in taken:
                     col += 1
-                roles = [k for k in ("text", "field", "check") if getattr(cell, k) is not None]
+                roles = [k for k in ("text", "field", "check", "live") if getattr(cell, k) is not None]
                 if len(roles) != 1:
-                    out.append((cat, "每个单元格只能有 text、field、check 中的一个"))
+                    out.append((cat, "每个单元格只能有 text、field、check、live 中的一个"))
+                if cell.live is not None:
+                    out.extend(_live_errors((*cat, "live"), cell.live, sheet, spec))
                 if cell.span < 1 or cell.rowspan < 1:
                     out.append((cat, "span 和 rowspan 至少为 1"))
                 if col + cell.span > width:

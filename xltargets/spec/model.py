@@ -128,12 +128,29 @@ class TableSpec(_Model):
         return self.level1, self.level2
 
 
+class LivePart(_Model):
+    """A typed cell a live text follows (``live`` of a grid cell)."""
+
+    field: str
+    #: the id of another sheet holding the field (a sheet printed once, e.g. the department
+    #: sheet); by default the field is on the cell's own sheet
+    sheet: str | None = None
+    #: shown while the cell is empty (``预算项目``)
+    blank: str = ""
+    #: put before the cell's text when it is not empty (a separator: ``" "``)
+    before: str = ""
+
+
 class CellSpec(_Model):
-    """One cell of the grid: a literal text, an input field, or a live check cell."""
+    """One cell of the grid: a literal text, an input field, a live check cell, or a live text."""
 
     text: str | None = None
     field: str | None = None
     check: str | None = None
+    #: a printed text that follows typed cells (a title naming the typed project): literal
+    #: parts (Jinja2 texts knowing ``n``) and typed cells, joined; the template holds it as a
+    #: formula with its value computed at generation
+    live: builtins.list[str | LivePart] | None = None
     span: int = 1
     rowspan: int = 1
     style: Literal["label", "text", "title", "subtitle", "center", "right", "note", "blank",
