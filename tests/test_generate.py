@@ -408,3 +408,52 @@ def test_live_text_needs_a_single_text_cell():
         "live": [{"field": "project_code", "sheet": "project"}], "span": 6, "style": "title"}
     with pytest.raises(SpecError, match="按项目重复"):
         parse_spec(yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_hunan_year_is_kept_out_of_the_printed_form():
+    """The Hunan department form prints the year in its title only: the 预算年度 cell (set by the
+    generator, locked, named ``year``) sits in a hidden row; 资金总额 spans its row as printed."""
+    spec = load_spec("hunan")
+    sheet = plan(spec, 1).sheets_of("department")[0]
+    year = sheet.input("year")
+    assert sheet.hidden_rows == (year.box.r1,) and year.box.r1 == sheet.n_rows - 1
+    total = sheet.input("budget_total").box
+    assert (total.c1, total.c2) == (2, 4)
+    ws = _load(build_template(spec, 2024, projects=1).data)[sheet.name]
+    assert ws.row_dimensions[year.box.r1 + 1].hidden
+    cell = ws[year.box.ref]
+    assert cell.value == 2024 and cell.protection.locked is not False
+    assert _name_cell(ws, "year") == f"${year.box.ref[0]}${year.box.r1 + 1}"
+    assert not any(ws.row_dimensions[r].hidden for r in range(1, year.box.r1 + 1))
+
+
+def test_merge_equal_hides_a_repeated_level1_and_keeps_every_cell():
+    """Hebei's 一级指标 prints once per run like the official form's merged cell: every row keeps
+    its own unmerged cell with the cascade; conditional formats hide the repeat and draw the line
+    where a run starts (LibreOffice render: tests/test_libreoffice_print.py)."""
+    spec = load_spec("hebei-county")
+    sheet = plan(spec, 1).sheets_of("project")[0]
+    table = sheet.tables["indicators"]
+    assert table.merge_equal == ("level1",)
+    ws = _load(build_template(spec, 2025, projects=1).data)[sheet.name]
+    first = table.rows[0].cells["level1"].box
+    last = table.rows[-1].cells["level1"].box
+    merged = [str(r) for r in ws.merged_cells.ranges]
+    assert not any(first.ref in _cells_of(r) for r in merged)
+    rules = {str(rng.sqref): [r.formula[0] for r in rng.rules] for rng in ws.conditional_formatting}
+    below = f"{first.ref[0]}{first.r1}"
+    body = f"{first.ref}:{first.ref[0]}{last.r1}"
+    assert rules[body] == [f'OR({first.ref}="",{first.ref}<>{below})',
+                           f'AND({first.ref}<>"",{first.ref}={below})']
+    assert f"{last.ref}" in rules
+    # one cascade over the column: relative to each row's own 一级 cell
+    level2 = next(v for v in ws.data_validations.dataValidation
+                  if str(v.sqref).startswith(table.rows[0].cells["level2"].box.ref + ":"))
+    assert "INDIRECT" in level2.formula1 and f"${first.ref[0]}{first.r1 + 1}" in level2.formula1
+
+
+def _cells_of(ref: str) -> set[str]:
+    from openpyxl.utils.cell import get_column_letter
+
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return {f"{get_column_letter(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}

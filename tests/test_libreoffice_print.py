@@ -104,3 +104,46 @@ def test_a_blank_template_prints_the_typed_project_and_unit(tmp_path):
     raw = read_raw(typed)
     assert not [f for f in raw.findings if f.code in ("label_changed", "template_mismatch")]
     assert raw.cells["项目1"][("project_name",)].value == "购买舆情监测服务"
+
+
+def test_hebei_level1_prints_once_per_run_and_every_row_keeps_its_cascade(tmp_path):
+    """Issue 11: the official Hebei form merges 一级指标 over the rows of one category. The
+    template keeps a cell and a dropdown per row (the 二级 list follows each row's own 一级) and
+    prints a repeated 一级 once (conditional formats): typed as a clerk types, LibreOffice prints
+    产出指标 once for two rows, still judges each row's 二级 by its own 一级, and the reader reads
+    every row's 一级 back."""
+    from xltargets.read import read_raw
+
+    spec = load_spec("hebei-county")
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(build_template(spec, 2022, projects=1).data)
+    typed, pdf = tmp_path / "typed.xlsx", tmp_path / "typed.pdf"
+    rows = [("产出指标", "数量指标", "监测舆情事件"), ("产出指标", "质量指标", "互联网重大突发事件应急处置率"),
+            ("效益指标", "社会效益指标", "营造良好网络环境"), ("效益指标", "数量指标", "错配的二级")]
+    cells = [{"sheet": "项目1", "name": f"indicators_{col}", "index": i, "value": text}
+             for i, row in enumerate(rows) for col, text in zip(("level1", "level2", "level3"), row,
+                                                                strict=True)]
+    results = client.run_jobs([
+        {"op": "type", "src": blank, "dst": typed, "cells": cells, "validate": True},
+        {"op": "pdf", "src": typed, "dst": pdf}])
+    for result in results:
+        client.ensure_ok(result)
+    typed_cells = results[0]["cells"]
+    assert all(cell["landed"] for cell in typed_cells)
+    level2 = [cell for cell in typed_cells if cell["typed"] in {r[1] for r in rows}]
+    # 数量指标 is right under 产出指标 and wrong under 效益指标: each row follows its own 一级
+    assert [cell["valid"] for cell in level2] == [True, True, True, False]
+    (page,) = [p for p in _pages(pdf) if "绩效指标描述" in p]
+    words = page.split("绩效指标描述", 1)[1].split()
+    assert words.count("产出指标") == 1 and words.count("效益指标") == 1
+    assert words.count("监测舆情事件") == 1 and "错配的二级" in words
+    raw = read_raw(typed)
+    got = [raw.cells["项目1"][("indicators", i, "level1")].value for i in range(len(rows))]
+    assert got == [r[0] for r in rows]
+
+
+def test_hunan_department_sheet_prints_the_official_rows(printed):
+    """Issue 11: the official Hunan department form prints 资金总额 alone on its row (the year is in
+    the title): the template's 预算年度 cell is kept, locked, in a hidden row off the printout."""
+    department = _pages(printed / "hunan.pdf")[0]
+    assert "资金总额" in department and "预算年度" not in department

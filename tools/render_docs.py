@@ -31,6 +31,14 @@ CASES = {
     "hunan": (2024, Department("401001", "中共沅江市委网络安全和信息化委员会办公室", projects=[
         {"project_name": "B网络舆情监测管理平台维护费", "budget_local": Decimal("3.2"),
          "budget_upper": Decimal("0")}])),
+    # money in 元 as the Shanghai forms print it (771,325,800.00); the roster row of
+    # examples/roster-shanghai.csv
+    "shanghai-district": (2026, Department("PT0301", "上海市普陀区建设和管理委员会", projects=[
+        {"project_name": "真北路（铜川路—金沙江路）道路新建工程",
+         "supervisor": "上海市普陀区建设和管理委员会", "implementer": "上海市普陀区建设工程管理事务中心",
+         "total_funds": Decimal("771325800.00"), "total_fiscal": Decimal("771325800.00"),
+         "year_funds": Decimal("226145100.00"), "year_appropriation": Decimal("180000000.00"),
+         "year_carryover": Decimal("46145100.00")}])),
 }
 
 # pictures of other things live there too (web-*.png, scaling.png): only these are replaced

@@ -26,7 +26,7 @@ from ..cellrules import percent_number
 from ..errors import TemplateError
 from ..layout import live
 from ..layout.kinds import MONEY_FORMATS, NUM_FORMATS
-from ..layout.model import Input, Layout, SheetLayout, Static
+from ..layout.model import Input, Layout, SheetLayout, Static, a1
 from ..rules import YEAR, YEAR_KEY
 from ..spec.model import Kind, Spec
 from ..stamp import STAMP_HEADER, Stamp
@@ -66,6 +66,14 @@ STYLES: dict[str, dict[str, Any]] = {
               "bg_color": "#F2F2F2"},
     "check_ok": {"font_color": "#006100", "bg_color": "#C6EFCE"},
     "check_bad": {"font_color": "#9C0006", "bg_color": "#FFC7CE"},
+    # merge_equal columns (conditional formats): a run's first row gets the line above it, a
+    # repeated value is written in the input cell's own colour (seen in the formula bar only)
+    # (LibreOffice reads a side a conditional format leaves out as "no line": each names all
+    # the sides the cell keeps; the table's last row keeps its bottom line)
+    "run_start": {"top": 1, "left": 1, "right": 1},
+    "run_repeat": {"num_format": ";;;"},
+    "run_start_last": {"top": 1, "left": 1, "right": 1, "bottom": 1},
+    "run_repeat_last": {"num_format": ";;;", "left": 1, "right": 1, "bottom": 1},
 }
 
 
@@ -150,23 +158,25 @@ class _Formats:
 
     def __init__(self, wb: Workbook) -> None:
         self.wb = wb
-        self.cache: dict[tuple[str, bool, str | None], Any] = {}
+        self.cache: dict[tuple[Any, ...], Any] = {}
 
-    def get(self, style: str, *, locked: bool = True, num_format: str | None = None) -> Any:
-        key = (style, locked, num_format)
+    def get(self, style: str, *, locked: bool = True, num_format: str | None = None,
+            extra: tuple[tuple[str, Any], ...] = ()) -> Any:
+        key = (style, locked, num_format, extra)
         fmt = self.cache.get(key)
         if fmt is None:
             props = {**_STYLE_BASE, **self._props(style, locked)}
             props["locked"] = locked
             if num_format is not None:
                 props["num_format"] = num_format
+            props.update(extra)  # after "border": a side set here wins
             fmt = self.wb.add_format(props)
             self.cache[key] = fmt
         return fmt
 
     def dxf(self, style: str) -> Any:
         """A conditional format (only what it changes: colours)."""
-        key = (style, False, "dxf")
+        key = (style, False, "dxf", ())
         fmt = self.cache.get(key)
         if fmt is None:
             fmt = self.cache[key] = self.wb.add_format(dict(STYLES[style]))
@@ -287,8 +297,10 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
     ws = wb.add_worksheet(sheet.name)
     for c, width in enumerate(sheet.col_widths):
         _ok(ws.set_column(c, c, width), "column width")
+    hidden = set(sheet.hidden_rows)
     for r in range(sheet.n_rows):
-        _ok(ws.set_row(r, sheet.row_heights.get(r, 22.0)), "row height")
+        _ok(ws.set_row(r, sheet.row_heights.get(r, 22.0), None, {"hidden": r in hidden}),
+            "row height")
     for st in sheet.statics:
         if st.live:
             _place_live(ws, st, sheet.name, fmts.get(st.style), opts)
@@ -297,14 +309,17 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         _place(ws, st.box, text, fmts.get(st.style))
     values = opts.values.get(sheet.name, {})
     locked = opts.locked.get(sheet.name, set())
+    sides = _run_sides(sheet)
     for cell in sheet.inputs:
         value = values.get(cell.path)
         is_locked = cell.fixed or cell.path in locked
         if cell.source == "year":
             value = opts.year
         fmt = fmts.get(cell.style if not is_locked else "input_" + cell.kind.value, locked=is_locked,
-                       num_format=MONEY_FORMATS.get(cell.money_unit) if cell.kind == Kind.money else None)
+                       num_format=MONEY_FORMATS.get(cell.money_unit) if cell.kind == Kind.money else None,
+                       extra=sides.get(cell.path, ()))
         _place(ws, cell.box, _cell_value(cell, value), fmt, cell.kind)
+    _merge_equal_runs(ws, fmts, sheet)
     # what the check cells compute from, as Excel sees it (dates are serial numbers)
     numbers: dict[str, Decimal | None] = {
         cell.field: _decimal(_cell_value(cell, values[cell.path]))
@@ -347,6 +362,40 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
     _protect(ws, opts)
 
 
+def _run_sides(sheet: SheetLayout) -> dict[tuple[str | int, ...], tuple[tuple[str, Any], ...]]:
+    """The cells of merge_equal columns draw no line between rows (the last row closes the
+    table): :func:`_merge_equal_runs` draws one where a run of equal values starts."""
+    out: dict[tuple[str | int, ...], tuple[tuple[str, Any], ...]] = {}
+    for table in sheet.tables.values():
+        for col in table.merge_equal:
+            for row in table.rows:
+                last = row.index == len(table.rows) - 1
+                out[row.cells[col].path] = (("top", 0), ("bottom", 1 if last else 0))
+    return out
+
+
+def _merge_equal_runs(ws: Worksheet, fmts: _Formats, sheet: SheetLayout) -> None:
+    """A value equal to the one above prints once, like the official form's merged cell, while
+    each row keeps its own cell and dropdown (the 二级 list follows each row's 一级): conditional
+    formats hide the repeated text (font in the cell's colour) and draw the line above a row
+    that starts a run (or is empty)."""
+    for table in sheet.tables.values():
+        for col in table.merge_equal:
+            first, last = table.rows[0].cells[col].box, table.rows[-1].cells[col].box
+            parts = [(first.r1, last.r1 - 1, ""), (last.r1, last.r1, "_last")]
+            for r1, r2, suffix in parts:
+                if r2 < r1:
+                    continue
+                here, above = a1(r1, first.c1), a1(r1 - 1, first.c1)
+                area = (r1, first.c1, r2 + last.r2 - last.r1, last.c2)
+                _ok(ws.conditional_format(*area, {
+                    "type": "formula", "criteria": f'=OR({here}="",{here}<>{above})',
+                    "format": fmts.dxf("run_start" + suffix)}), "run start")
+                _ok(ws.conditional_format(*area, {
+                    "type": "formula", "criteria": f'=AND({here}<>"",{here}={above})',
+                    "format": fmts.dxf("run_repeat" + suffix)}), "run repeat")
+
+
 def _with_year(text: str, year: int) -> str:
     """A rule's Excel face with the form's year put in (the layout is planned for every year)."""
     return text.replace(YEAR, str(year)) if YEAR in text else text
@@ -365,6 +414,8 @@ def _fit_rows(ws: Worksheet, sheet: SheetLayout, values: dict[tuple[str | int, .
         width = sum(sheet.col_widths[c] for c in range(cell.box.c1, cell.box.c2 + 1))
         per_row.setdefault(cell.box.r1, []).append((str(value), width))
     for row, texts in per_row.items():
+        if row in sheet.hidden_rows:
+            continue  # set_row would show it again
         base = sheet.row_heights.get(row, 22.0)
         height = fitted_height(texts, base)
         if height > base:

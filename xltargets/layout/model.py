@@ -195,6 +195,8 @@ class TableLayout:
     columns: tuple[str, ...]
     rows: tuple[TableRow, ...]
     header_row: int
+    #: columns whose repeated values print once (TableSpec.merge_equal)
+    merge_equal: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,8 @@ class SheetLayout:
     print_area: tuple[int, int, int, int] | None = None
     #: printed pages tall at most (0: as many as needed); always one page wide
     pages: int = 1
+    #: rows out of sight and off the printout (RowSpec.hidden)
+    hidden_rows: tuple[int, ...] = ()
 
     def input(self, field_id: str) -> Input:
         for cell in self.inputs:

@@ -150,6 +150,7 @@ class _SheetPlanner:
         self.tables: dict[str, TableLayout] = {}
         self.covered: dict[int, set[int]] = {}
         self.repeat: list[int] = []
+        self.hidden: list[int] = []
         self.row = 0
         #: a check cell sits right of the printed columns (see RowSpec.aside)
         self.aside = False
@@ -176,6 +177,8 @@ class _SheetPlanner:
                 self._table_block(self.tables_spec[row.table], row.side_label, row.side_span)
             if row.repeat:
                 self.repeat.extend(range(start, self.row))
+            if row.hidden:
+                self.hidden.extend(range(start, self.row))
         return self._finish()
 
     def _text(self, box: Box, text: str, style: str) -> None:
@@ -323,7 +326,7 @@ class _SheetPlanner:
         self.column_rules.clear()
         self.tables[t.id] = TableLayout(
             id=t.id, label=t.label, style=t.style, columns=tuple(c.id for c in t.columns),
-            rows=tuple(rows), header_row=r0,
+            rows=tuple(rows), header_row=r0, merge_equal=tuple(t.merge_equal),
         )
         self.row = body + n_body
 
@@ -415,7 +418,7 @@ class _SheetPlanner:
             validations=tuple(validations), names=tuple(names), tables=frozen_map(self.tables),
             repeat_rows=repeat, landscape=self.sheet.landscape, n_rows=self.row,
             pages=self.sheet.pages,
-            formula_names=tuple(formula_names),
+            formula_names=tuple(formula_names), hidden_rows=tuple(self.hidden),
         )
 
     def _fixed_col(self, table: TableLayout, col_id: str) -> int:

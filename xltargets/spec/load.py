@@ -368,6 +368,9 @@ def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
                     out.append(((*cat, "help"), f"输入提示超过{PROMPT_MAX}个字符（Excel 的限制）"))
                 if c.span < 1:
                     out.append(((*cat, "span"), "span 至少为 1"))
+            for name in t.merge_equal:
+                if name not in col_ids:
+                    out.append(((*tat, "merge_equal"), f"未知的列“{name}”"))
             for cat_name in t.category_rows:
                 if not any(cat_name in n.level2 for n in spec.taxonomy):
                     out.append(((*tat, "category_rows"), f"“{cat_name}”不是指标体系中的二级指标"))

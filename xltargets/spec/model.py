@@ -119,6 +119,10 @@ class TableSpec(_Model):
     #: skeleton tables: a printed label per 二级 where the form prints another text than the
     #: taxonomy's name (the value read stays the taxonomy's 二级)
     level_labels: dict[str, str] = {}
+    #: free tables: columns whose value, repeated on consecutive rows, prints once like the
+    #: official form's merged cells (Hebei's 一级指标); every row keeps its own cell, value and
+    #: dropdown (a real merge would leave one cell and break each row's 一级 → 二级 cascade)
+    merge_equal: list[str] = []
 
     def level_columns(self) -> tuple[str, str]:
         """The (一级, 二级) column ids; the loader makes sure a table used with the taxonomy
@@ -173,6 +177,9 @@ class RowSpec(_Model):
     #: a rule id: its live check cell goes to the right of this row, outside the printed area
     #: (the printout stays the official form; the check shows on screen, green or red)
     aside: str | None = None
+    #: a row out of sight and off the printout: a value the template keeps though the official
+    #: form does not print it (Hunan's 预算年度, set by the generator and locked)
+    hidden: bool = False
 
 
 class SheetSpec(_Model):
