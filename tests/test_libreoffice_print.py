@@ -90,11 +90,19 @@ def test_a_blank_template_prints_the_typed_project_and_unit(tmp_path):
     cells = [{"sheet": "部门整体绩效目标", "name": "unit_code", "value": "224002"},
              {"sheet": "部门整体绩效目标", "name": "unit_name", "value": "中共乐亭县委网络安全和信息化委员会办公室"},
              {"sheet": "项目1", "name": "project_name", "value": "购买舆情监测服务"}]
+    titles = [{"sheet": "项目1", "address": "A1"}, {"sheet": "项目1", "address": "A2"}]
     results = client.run_jobs([{"op": "type", "src": blank, "dst": typed, "cells": cells},
-                               {"op": "pdf", "src": typed, "dst": pdf}])
+                               {"op": "pdf", "src": typed, "dst": pdf},
+                               {"op": "read", "src": typed, "cells": titles},
+                               {"op": "type", "src": typed, "cells": [{**titles[0], "value": "别的标题"}]}])
     for result in results:
         client.ensure_ok(result)
     assert all(cell["landed"] for cell in results[0]["cells"])
+    # re-saved by LibreOffice: still locked formulas on a protected sheet, which refuse typing
+    for cell in results[2]["cells"]:
+        assert cell["kind"] == "FORMULA" and cell["locked"] and cell["sheet_protected"]
+    assert results[2]["cells"][0]["string"] == "1.购买舆情监测服务绩效目标表"
+    assert results[3]["cells"][0]["landed"] is False
     pages = _pages(pdf)
     firsts = ["".join(page.strip().splitlines()[0].split()) for page in pages]
     assert firsts[1:3] == ["1.购买舆情监测服务绩效目标表", "2.预算项目绩效目标表"]
