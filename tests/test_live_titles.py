@@ -4,11 +4,13 @@ values only), else it was replaced and is reported as a changed label."""
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
+from pathlib import Path
+
+from forms import rewrite
 
 from xltargets.generate import build_template
+from xltargets.layout import plan
 from xltargets.layout.live import formula, value
 from xltargets.read import read_raw
 from xltargets.spec import load_spec
@@ -23,22 +25,22 @@ def _template() -> bytes:
         "部门整体绩效目标": {("unit_code",): "224002", ("unit_name",): "中共乐亭县委网信办"}}).data
 
 
-def _as_text(data: bytes, ref: str, text: str | None) -> bytes:
-    """``data`` with the formula of 项目1!``ref`` replaced by the plain text ``text`` (what a
-    program that saves values only, or a clerk in an unprotected copy, leaves)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            blob = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet2.xml":
-                cell = rf'<c r="{ref}"( s="\d+")?[^>]*>.*?</c>'.encode()
-                new = (rb'<c r="%s"\1 t="inlineStr"><is><t>%s</t></is></c>' % (
-                    ref.encode(), text.encode())) if text is not None else rb'<c r="%s"\1/>' % ref.encode()
-                blob, n = re.subn(cell, new, blob, count=1)
-                assert n == 1
-            dst.writestr(item, blob)
-    return out.getvalue()
+def _as_text(path: Path, data: bytes, ref: str, text: str | None) -> Path:
+    """``data`` written to ``path`` with the formula of 项目1!``ref`` replaced by the plain text
+    ``text`` (what a program that saves values only, or a clerk in an unprotected copy, leaves)."""
+    cell = rf'<c r="{ref}"( s="\d+")?[^>]*>.*?</c>'.encode()
+    new = (rb'<c r="%s"\1 t="inlineStr"><is><t>%s</t></is></c>' % (ref.encode(), text.encode())
+           if text is not None else rb'<c r="%s"\1/>' % ref.encode())
+
+    def change(name: str, blob: bytes) -> bytes:
+        if name != "xl/worksheets/sheet2.xml":
+            return blob
+        blob, n = re.subn(cell, new, blob, count=1)
+        assert n == 1
+        return blob
+
+    path.write_bytes(data)
+    return rewrite(path, change)
 
 
 def _label_findings(path) -> list:
@@ -47,8 +49,6 @@ def _label_findings(path) -> list:
 
 def test_formula_and_its_value(tmp_path):
     spec = load_spec("hebei-county")
-    from xltargets.layout import plan
-
     sheet = plan(spec, 1).sheets[1]
     title = next(st for st in sheet.statics if st.live and st.style == "title")
     assert formula(title, sheet.name).startswith('="1."&IF($')
@@ -60,18 +60,16 @@ def test_formula_and_its_value(tmp_path):
 
 
 def test_values_saved_without_formulas_are_accepted(tmp_path):
-    path = tmp_path / "v.xlsx"
-    data = _as_text(_template(), "A1", f"1.{NAME}绩效目标表")
-    path.write_bytes(_as_text(data, "A2", "224002 中共乐亭县委网信办"))
+    path = _as_text(tmp_path / "v.xlsx", _template(), "A1", f"1.{NAME}绩效目标表")
+    path = _as_text(path, path.read_bytes(), "A2", "224002 中共乐亭县委网信办")
     assert _label_findings(path) == []
 
 
 def test_a_replaced_title_is_a_changed_label(tmp_path):
-    path = tmp_path / "r.xlsx"
-    path.write_bytes(_as_text(_template(), "A1", "1.别的项目绩效目标表"))
+    path = _as_text(tmp_path / "r.xlsx", _template(), "A1", "1.别的项目绩效目标表")
     (finding,) = _label_findings(path)
     assert (finding.code, finding.sheet, finding.cell) == ("label_changed", "项目1", "A1")
     assert f"1.{NAME}绩效目标表" in finding.message and "1.别的项目绩效目标表" in finding.message
-    path.write_bytes(_as_text(_template(), "A2", None))
+    path = _as_text(tmp_path / "e.xlsx", _template(), "A2", None)
     (finding,) = _label_findings(path)
     assert finding.cell == "A2"
