@@ -457,3 +457,13 @@ def _cells_of(ref: str) -> set[str]:
 
     c1, r1, c2, r2 = range_boundaries(ref)
     return {f"{get_column_letter(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+
+
+def test_instructions_name_the_specs_money_unit():
+    """填表说明 item 三 names the spec's money unit: Shanghai's forms are in 元 (its item said 万元
+    next to the spec's own line saying 元, not 万元)."""
+    for spec_id, unit in (("shanghai-district", "元"), ("hebei-county", "万元")):
+        ws = _load(build_template(load_spec(spec_id), 2026, projects=1).data)["填表说明"]
+        lines = [c.value for c in ws["A"] if isinstance(c.value, str)]
+        (money,) = [line for line in lines if line.startswith("三、")]
+        assert money.startswith(f"三、金额单位为{unit}，") and f"“{unit}”" in money
