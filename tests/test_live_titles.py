@@ -7,13 +7,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
 from forms import rewrite
 
 from xltargets.generate import build_template
 from xltargets.layout import plan
 from xltargets.layout.live import formula, value
-from xltargets.read import read_raw
+from xltargets.read import ReadOptions, read_raw
 from xltargets.spec import load_spec
+from xltargets.spec.load import parse_spec
 
 NAME = "购买舆情监测服务"
 
@@ -73,3 +75,17 @@ def test_a_replaced_title_is_a_changed_label(tmp_path):
     path = _as_text(tmp_path / "e.xlsx", _template(), "A2", None)
     (finding,) = _label_findings(path)
     assert finding.cell == "A2"
+
+
+def test_a_live_text_in_label_style_is_no_fixed_label(tmp_path):
+    """A live cell printed in a label's style (a spec may frame it) follows the typed cell: the
+    reader's fixed-label check must not take its blank-time text for the label."""
+    data = yaml.safe_load(Path("specs/hebei-county.yaml").read_text(encoding="utf-8"))
+    project = next(s for s in data["sheets"] if s["id"] == "project")
+    project["rows"][0]["cells"][0]["style"] = "label"
+    spec = parse_spec(yaml.safe_dump(data, allow_unicode=True))
+    path = tmp_path / "l.xlsx"
+    path.write_bytes(build_template(spec, 2022, projects=1,
+                                    values={"项目1": {("project_name",): NAME}}).data)
+    findings = read_raw(path, ReadOptions(spec=spec)).findings
+    assert not [f for f in findings if f.code in ("label_changed", "template_mismatch")]

@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 
 from ..spec.model import CellSpec
-from .model import Box, LivePending, LiveRef, Place, SheetLayout, Static, quote_sheet
+from .model import Box, LivePending, LiveRef, Place, SheetLayout, Static, a1, quote_sheet
 
 
 def resolve(sheets: Sequence[SheetLayout]) -> list[SheetLayout]:
@@ -42,16 +42,8 @@ def _place(part: str | LiveRef | LivePending, here: SheetLayout,
     target = here if part.key in (None, here.key) else next(s for s in sheets if s.key == part.key)
     cell = target.input(part.field)
     assert cell.place == Place.field
-    return LiveRef(target.name, f"${_col(cell.box.ref)}${_row(cell.box.ref)}", cell.path,
+    return LiveRef(target.name, a1(cell.box.r1, cell.box.c1, absolute=True), cell.path,
                    part.blank, part.before)
-
-
-def _col(ref: str) -> str:
-    return ref.rstrip("0123456789")
-
-
-def _row(ref: str) -> str:
-    return ref[len(_col(ref)):]
 
 
 def _literal(text: str) -> str:

@@ -263,7 +263,7 @@ class _SheetPlan:
         #: printed labels that prove the sheet is ours: (row, col), A1, text, cleaned text
         self.labels = [((st.box.r1, st.box.c1), st.box.ref, st.text, _clean(st.text))
                        for st in sheet.statics
-                       if not st.template and st.text.strip()
+                       if not st.template and not st.live and st.text.strip()
                        and st.style in ("label", "header", "fixed")]
         #: live texts (titles that follow typed cells): (row, col), A1, the static
         self.live = [((st.box.r1, st.box.c1), st.box.ref, st) for st in sheet.statics if st.live]
