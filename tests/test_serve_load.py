@@ -28,8 +28,11 @@ from serve_harness import (
 pytest.importorskip("starlette")
 
 DEPARTMENTS = 50
-#: seconds within which every upload of the burst is answered (measured: docs/web.md)
+#: seconds within which every upload of the burst is answered on a quiet machine (docs/web.md)
 BOUND = 10.0
+#: on a loaded machine (other work on the same cores) every upload is slower, the lone one too:
+#: the burst's slowest answer may take this many times the lone upload measured in the same run
+ALONE_FACTOR = 30
 
 
 async def _burst(jobs: list[tuple[str, bytes, str]]) -> list[tuple[float, httpx.Response]]:
@@ -69,7 +72,8 @@ def test_fifty_concurrent_uploads_with_bombs(tmp_path):
     print(f"\nburst of {len(jobs)} uploads: wall {wall:.1f} s, per upload median "
           f"{statistics.median(seconds):.2f} s, max {max(seconds):.2f} s; one alone {alone:.2f} s")
     assert all(r.status_code == 200 for _, r in answers), [r.text for _, r in answers if r.status_code != 200]
-    assert max(seconds) < BOUND
+    # 52 uploads through 2 readers: ~26 reads queue before the last one on a quiet machine
+    assert max(seconds) < max(BOUND, ALONE_FACTOR * alone), (max(seconds), alone)
     bodies = [r.json() for _, r in answers]
     by_name = {b["file"]: b for b in bodies}
     for case in bombs:

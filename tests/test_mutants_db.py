@@ -1,0 +1,193 @@
+"""collect's database logic, driven directly with real returns (for `make mutate`, docs/testing.md).
+
+Real workbooks are read the way collect's workers read them (``read_task``), and their entries
+and JSON given to :class:`DatabaseWriter` as collect gives them; the database is then compared
+value by value with the JSON (tests/db_equals_json.py), and across runs: a newer return replaces
+the department's row, what a run no longer keeps in its spec and year goes, other years stay, and
+a failed run leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from db_equals_json import assert_database_equals_json
+from forms import CLEAN, write_fill
+
+from xltargets.collect._db import (
+    DatabaseWriter,
+    check_database,
+    engine_for,
+    run_ids,
+    table_counts,
+)
+from xltargets.collect._model import Entry
+from xltargets.collect._work import ReadTask, read_task
+from xltargets.errors import CollectError
+from xltargets.read import Limits
+
+P = "项目1"
+
+
+def _return(tmp_path: Path, name: str, spec: str = "hebei-county", year: int | None = None,
+            **changes: Any) -> tuple[Entry, dict[str, Any]]:
+    fill = CLEAN[spec][0]()
+    for (sheet, path), value in changes.get("set", {}).items():
+        fill[sheet][path] = value
+    path = write_fill(spec, fill, tmp_path / name, year=year)
+    outcome = read_task(ReadTask(0, name, str(path), Limits(), None))
+    assert outcome.json_text is not None, outcome
+    entry = Entry(0, name, status=outcome.status, outcome=outcome)
+    return entry, json.loads(outcome.json_text)
+
+
+def _department(entry: Entry, unit_code: str, status: str | None = None) -> dict[str, Any]:
+    return {"spec_id": entry.spec_id, "year": entry.year, "unit_code": unit_code,
+            "unit_name": entry.unit_name or f"单位{unit_code}", "status": status or entry.status,
+            "submission_id": entry.sha256, "file": entry.rel,
+            "template_id": entry.template_id or None, "in_manifest": True}
+
+
+def _write(url: str, returns: list[tuple[Entry, dict[str, Any]]], departments: list[dict],
+           run_id: str = "run-1", batch: int = 500) -> DatabaseWriter:
+    writer = DatabaseWriter(url, batch=batch)
+    for entry, data in returns:
+        writer.add(entry, data)
+    writer.finish(iter(departments), {(e.spec_id, e.year) for e, _ in returns}, run_id)
+    return writer
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def three(tmp_path):
+    """Three returns of one spec and year: clean, with an error, with decimals to keep exactly."""
+    clean = _return(tmp_path, "clean.xlsx")
+    wrong = _return(tmp_path, "wrong.xlsx", set={(P, ("budget_fiscal",)): Decimal("99")})
+    exact = _return(tmp_path, "exact.xlsx", set={
+        (P, ("budget_total",)): Decimal("50.125"), (P, ("budget_fiscal",)): Decimal("45.625"),
+        (P, ("budget_other",)): Decimal("4.5"),
+        (P, ("indicators", 1, "value")): "≤12.345万元"})
+    assert wrong[0].status == "rejected" and clean[0].status == "accepted"
+    return [clean, wrong, exact]
+
+
+@pytest.mark.parametrize("batch", [500, 1, 2])
+def test_database_equals_the_json_value_by_value(tmp_path, three, batch):
+    db = tmp_path / "x.db"
+    writer = _write(f"sqlite:///{db}", three,
+                    [_department(e, f"22400{n}") for n, (e, _) in enumerate(three)], batch=batch)
+    assert_database_equals_json(db, [d for _, d in three])
+    exact = three[2][1]
+    assert exact["projects"][0]["budget_total"] == "50.125"
+    assert _rows(db, "select number from indicators where value_text = '≤12.345万元'") == [("12.345",)]
+    assert writer.counts == {"submissions": 3, "departments": 3,
+                             "projects": sum(len(d["projects"]) for _, d in three),
+                             "indicators": sum(len(p["indicators"]) for _, d in three
+                                               for p in d["projects"]),
+                             "findings": sum(len(d["findings"]) for _, d in three)}
+    assert table_counts(f"sqlite:///{db}") == writer.counts
+    assert _rows(db, "select unit_code, status, submission_id, file from departments "
+                     "order by unit_code") == [
+        (f"22400{n}", e.status, e.sha256, e.rel) for n, (e, _) in enumerate(three)]
+    year = three[0][0].year
+    assert _rows(db, "select spec_id, year, run_id from collect_runs") == [
+        ("hebei-county", year, "run-1")]
+    assert run_ids(f"sqlite:///{db}", {("hebei-county", year)}) == {("hebei-county", year): "run-1"}
+    assert run_ids(f"sqlite:///{db}", {("hebei-county", year + 1)}) == {}
+
+
+def test_the_same_return_twice_in_a_run_is_written_once(tmp_path, three):
+    db = tmp_path / "x.db"
+    clean = three[0]
+    writer = _write(f"sqlite:///{db}", [clean, clean], [_department(clean[0], "224001")])
+    assert writer.counts["submissions"] == 1
+    assert_database_equals_json(db, [clean[1]])
+
+
+def test_a_second_run_replaces_what_the_department_returned_before(tmp_path, three):
+    db = tmp_path / "x.db"
+    url = f"sqlite:///{db}"
+    clean, wrong, exact = three
+    _write(url, [clean, wrong], [_department(clean[0], "224001"), _department(wrong[0], "224002")])
+    # the second run: 224002 returned a corrected copy (exact), 224001 is now missing
+    missing = dict(_department(clean[0], "224001", "missing"), submission_id=None, file=None)
+    _write(url, [exact], [missing, _department(exact[0], "224002")], run_id="run-2")
+    assert_database_equals_json(db, [exact[1]])
+    assert _rows(db, "select unit_code, status, submission_id, file from departments "
+                     "order by unit_code") == [
+        ("224001", "missing", None, None), ("224002", exact[0].status, exact[0].sha256, exact[0].rel)]
+    assert _rows(db, "select run_id from collect_runs") == [("run-2",)]
+
+
+def test_a_run_drops_departments_it_no_longer_has_but_not_other_years(tmp_path, three):
+    db = tmp_path / "x.db"
+    url = f"sqlite:///{db}"
+    clean, wrong, _ = three
+    other = _return(tmp_path, "2024.xlsx", year=2024)
+    assert other[0].year != clean[0].year
+    _write(url, [clean, wrong, other], [_department(clean[0], "224001"),
+                                        _department(wrong[0], "224002"),
+                                        _department(other[0], "224001")])
+    _write(url, [wrong], [_department(wrong[0], "224002")], run_id="run-2")
+    assert _rows(db, "select year, unit_code from departments order by year, unit_code") == sorted(
+        [(other[0].year, "224001"), (wrong[0].year, "224002")])
+    assert_database_equals_json(db, [wrong[1], other[1]])
+    assert sorted(_rows(db, "select year, run_id from collect_runs")) == sorted(
+        [(other[0].year, "run-1"), (wrong[0].year, "run-2")])
+
+
+def test_a_failed_run_leaves_the_database_as_it_was(tmp_path, three):
+    db = tmp_path / "x.db"
+    url = f"sqlite:///{db}"
+    clean, wrong, exact = three
+    _write(url, [clean], [_department(clean[0], "224001")])
+    before = {t: _rows(db, f"select * from {t}") for t in
+              ("submissions", "departments", "projects", "indicators", "findings", "collect_runs")}
+    # a department row naming a submission that is not there: the foreign key refuses it
+    bad = dict(_department(exact[0], "224003"), submission_id="f" * 64)
+    with pytest.raises(CollectError, match="^写入数据库失败："):
+        _write(url, [wrong, exact], [_department(wrong[0], "224002"), bad], run_id="run-2")
+    after = {t: _rows(db, f"select * from {t}") for t in before}
+    assert after == before
+    # abandoned before finishing (collect failed elsewhere): nothing either
+    writer = DatabaseWriter(url, batch=1)
+    writer.add(*wrong)
+    writer.add(*exact)
+    writer.abort()
+    assert {t: _rows(db, f"select * from {t}") for t in before} == before
+
+
+def test_database_addresses_that_cannot_be_used_are_one_chinese_line(tmp_path):
+    with pytest.raises(CollectError, match="^数据库地址无效："):
+        engine_for("::not a url::")
+    with pytest.raises(CollectError, match="^不支持的数据库“mysql”：请使用 SQLite 或 PostgreSQL$"):
+        engine_for("mysql://user@localhost/x")
+    with pytest.raises(CollectError, match="^无法连接数据库："):
+        check_database("postgresql://nobody@127.0.0.1:1/none?connect_timeout=3")
+    # SQLite: the folder is made, the file is left for the run
+    url = f"sqlite:///{tmp_path / 'new' / 'deeper' / 'x.db'}"
+    check_database(url)
+    assert (tmp_path / "new" / "deeper").is_dir() and not (tmp_path / "new" / "deeper" / "x.db").exists()
+    with pytest.raises(CollectError, match="^无法连接或建立数据库："):
+        DatabaseWriter(f"sqlite:///{tmp_path}")   # a folder, not a database file
+
+
+def test_sqlite_checks_foreign_keys(tmp_path):
+    engine = engine_for(f"sqlite:///{tmp_path / 'k.db'}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
