@@ -319,3 +319,26 @@ def test_damaged_input_cells_are_named(tmp_path):
 def test_an_untouched_return_saved_by_another_program_has_no_damage(tmp_path):
     sub = read_workbook(_edited(tmp_path, "resaved.xlsx", lambda sheet: None))
     assert _codes(sub, "input_cell_tampered") == {} and _codes(sub, "text_cell_not_text") == {}
+
+
+@pytest.mark.parametrize("typed, shown", [(20250620, "20250620"), (123456789012345, "123456789012345"),
+                                          (Decimal("20250620.5"), "20250620.5")])
+def test_a_number_typed_in_a_date_cell_is_echoed_with_its_digits(typed, shown, tmp_path):
+    """What the clerk typed comes back in the message as typed, never as 2.02506e+07."""
+    sub = read_workbook(write_fill("hunan", plant("hunan", {(P, ("filled_date",)): typed}),
+                                   tmp_path / "d.xlsx"))
+    found = [f for f in sub.findings if f.cell == "F27"]
+    assert [f.code for f in found] == ["invalid_date"]
+    assert f"“{shown}”" in found[0].message, found[0].message
+    assert "e+" not in found[0].message
+
+
+def test_findings_quote_floats_as_the_spreadsheet_shows_them():
+    from xltargets.checks import _quote
+
+    assert _quote(20250620.0) == "20250620"
+    assert _quote(1234567890123456.0) == "1234567890123456"
+    assert _quote(0.1 + 0.2) == "0.3"
+    assert _quote(-45.5) == "-45.5"
+    assert _quote(float("inf")) == "inf"
+    assert _quote("x" * 50) == "x" * 40 + "…"

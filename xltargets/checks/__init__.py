@@ -7,11 +7,13 @@ everything Excel validation only hinted at.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from ..findings import Finding, Severity
 from ..form import Cell, FormValues, FormView, SheetValues, _path
 from ..spec.model import Kind
+from ..values._core import float_text
 
 KIND_ZH = {
     Kind.money: "金额（万元，数字）",
@@ -38,8 +40,14 @@ QUOTE = 40
 
 
 def _quote(raw: object) -> str:
-    """A short prefix of what a cell held, for a message (never the whole of a long text)."""
-    text = f"{raw:g}" if isinstance(raw, float) else str(raw)
+    """A short prefix of what a cell held, for a message (never the whole of a long text).
+
+    A number is quoted with its digits as the spreadsheet shows them (``20250620``, never the
+    ``2.02506e+07`` of Python's ``g`` format): the clerk must recognise what was typed."""
+    if isinstance(raw, float):
+        text = float_text(raw) if math.isfinite(raw) else str(raw)
+    else:
+        text = str(raw)
     return text if len(text) <= QUOTE else text[:QUOTE] + "…"
 
 
