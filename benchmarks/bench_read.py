@@ -12,7 +12,8 @@ so machine noise hits all alike:
 * naive: openpyxl full load (what most scripts do), reading the same input cells;
 * xltargets: ``read_workbook`` = safety checks + names/stamp parts + values + normalize + checks.
 
-and, in fresh processes, interleaved ``--runs`` times each:
+and, in fresh processes, interleaved ``--runs`` times each (with bytecode and the spec cache, as
+an installed package runs after its first command: see ``startup_env``):
 
 * ``python -c pass`` (the floor of any command);
 * ``xltargets read FILE -o OUT`` (start-up, imports and one read);
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -111,26 +113,44 @@ def ours(path: Path) -> int:
     return len(sub.projects)
 
 
-def wall(command: list[str]) -> float:
+def wall(command: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=env)
     return time.perf_counter() - started
+
+
+def startup_env(folder: Path) -> dict[str, str]:
+    """The child processes' environment: as an installed package runs.
+
+    pip compiles an installed package's modules to bytecode; a checkout run with
+    PYTHONDONTWRITEBYTECODE set (as some sandboxes do) would compile every module of xltargets
+    from source on every start, timing the compiler rather than the start-up. The children write
+    their bytecode into a folder of this run (PYTHONPYCACHEPREFIX: nothing lands in the
+    checkout), and keep the spec cache (xltargets.spec._cache) in another; the warm-up run
+    fills both, as a user's first command does."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    env["XLTARGETS_CACHE_DIR"] = str(folder / "cache")
+    return env
 
 
 def startup(sample: Path, out: Path, runs: int) -> dict[str, float]:
     """Median wall seconds of the three commands, interleaved."""
     python = sys.executable
+    env = startup_env(out.parent)
     commands = {
         "python_pass": [python, "-c", "pass"],
         "xltargets_read": [python, "-m", "xltargets", "read", str(sample), "-o", str(out)],
         "xltargets_help": [python, "-m", "xltargets", "--help"],
     }
-    for command in commands.values():  # warm the page cache and .pyc files
-        wall(command)
+    for command in commands.values():  # warm the page cache, bytecode and spec cache
+        wall(command, env)
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            times[name].append(wall(command))
+            times[name].append(wall(command, env))
     return {name: statistics.median(values) for name, values in times.items()}
 
 

@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import track
-from rich.table import Table
 
 from . import __version__
 from ._atomic import write_text
+from ._console import LazyConsole
 from .errors import OutputError, SpecError, XltargetsError, os_error_zh
 from .findings import SEVERITY_ZH, STATUS_LABELS
 
@@ -34,8 +32,9 @@ schema_app = typer.Typer(no_args_is_help=True,
                          help="Print the JSON Schemas: the submission JSON, the spec format.")
 app.add_typer(schema_app, name="schema")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# rich is imported when a console prints more than a plain line (not on `read FILE -o OUT`)
+out = LazyConsole(soft_wrap=True)
+err = LazyConsole(stderr=True, soft_wrap=True)
 
 SpecArg = Annotated[str, typer.Argument(help="Built-in spec id (hebei-county, hunan) or a YAML file.")]
 PasswordOpt = Annotated[str | None, typer.Option(
@@ -223,6 +222,8 @@ def generate(
     password: PasswordOpt = None,
 ) -> None:
     """Write locked Excel templates (one per department with --roster, or one blank)."""
+    from rich.progress import track
+
     from .generate import generate_batch, generate_blank
     from .spec import load_spec
 
@@ -234,7 +235,7 @@ def generate(
     if roster is not None:
         manifest = generate_batch(
             s, year, roster, out_dir, password=password, batch=batch,
-            progress=lambda items: track(items, description="生成模板", console=err,
+            progress=lambda items: track(items, description="生成模板", console=err.real(),
                                          disable=not err.is_terminal))
         out.print(f"已生成 {len(manifest['workbooks'])} 个工作簿 → {out_dir}（清单 manifest.json）")
     else:
@@ -281,6 +282,8 @@ def check(
     spec: Annotated[str | None, typer.Option(help="Override the spec named by the stamp.")] = None,
 ) -> None:
     """Check a returned workbook and print its findings as a table."""
+    from rich.table import Table
+
     submission = _read(workbook, spec)
     table = Table(title=f"{workbook.name}：{_summary(submission)}", show_lines=False)
     for col in ("级别", "代码", "工作表", "单元格", "说明"):
@@ -324,13 +327,15 @@ def collect_cmd(
 
     Exit 0 when the batch ran (rejected returns are the office's normal business), 2 when it
     could not run at all (no inbox, a bad manifest or database address)."""
+    from rich.progress import track
+
     from .collect import collect as run_collect
 
     _output_dir(out_dir)
     result = run_collect(
         inbox, out_dir, manifest=manifest, db_url=db, jobs=jobs, duplicates=duplicates,
         feedback=feedback, password=password, feedback_without_password=feedback_without_password,
-        progress=lambda items: track(items, description="读取报送文件", console=err,
+        progress=lambda items: track(items, description="读取报送文件", console=err.real(),
                                      disable=not err.is_terminal))
     out.print(f"{result.summary_zh()} → {out_dir}", highlight=False)
     if result.mixed_zh():

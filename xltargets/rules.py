@@ -106,7 +106,9 @@ def _money(value: Decimal | None) -> str:
 
 
 class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built when a spec is first validated, not at import; a
+    # command that uses a cached spec (spec._cache) never builds them
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     severity: Severity = Severity.error

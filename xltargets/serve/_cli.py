@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from .._console import LazyConsole
 from ..errors import XltargetsError
 
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+out = LazyConsole(soft_wrap=True, highlight=False)
+err = LazyConsole(stderr=True, soft_wrap=True, highlight=False)
 SOURCES = {"env": "来自环境变量 XLTARGETS_OFFICE_TOKEN", "file": "保存在 {path}",
            "new": "新生成，已保存到 {path}，仅本人可读"}
 
@@ -43,6 +42,8 @@ def serve(
         err.print("错误：网页服务需要安装可选组件：pip install 'xltargets[web]'")
         raise typer.Exit(2) from None
     try:  # a clear line now rather than uvicorn's English after the links are printed
+        import socket
+
         with socket.create_server((host, port)):
             pass
     except OSError as exc:

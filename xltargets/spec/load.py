@@ -15,15 +15,20 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-import yaml
 from pydantic import ValidationError
 
 from ..cellrules import pattern_problem
 from ..errors import SpecError, os_error_zh
+from . import _cache
 from .model import Kind, Spec
+
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML and Jinja2 are imported when a spec is parsed, not when a cached one is used
+# (spec._cache): reading a return needs neither.
 
 Loc = tuple[str | int, ...]
 
@@ -104,7 +109,14 @@ _by_file: dict[tuple[str, int, int], Spec] = {}
 
 @lru_cache(maxsize=32)
 def _load_text(text: str, source: str) -> Spec:
-    return parse_spec(text, source)
+    hit = _cache.load(text)
+    if hit is not None and isinstance(hit[0], Spec):
+        spec, value = hit
+        _hashes[id(spec)] = (spec, value)
+        return spec
+    spec = parse_spec(text, source)
+    _cache.store(text, spec, spec_hash(spec))
+    return spec
 
 
 def parse_spec(text: str, source: str = "<spec>") -> Spec:
@@ -155,6 +167,11 @@ def _compute_hash(spec: Spec) -> str:
 
 
 def json_schema() -> dict[str, Any]:
+    from .model import Roles
+
+    # the models are built on first use (defer_build): the default Roles() is encoded into the
+    # schema with Roles' own serializer, which nothing may have built yet
+    Roles.model_rebuild()
     schema = Spec.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "xltargets form spec"
@@ -164,6 +181,8 @@ def json_schema() -> dict[str, Any]:
 # --- YAML with line numbers -------------------------------------------------------------------
 
 def _yaml_with_lines(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -181,6 +200,8 @@ def _yaml_with_lines(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
 
 
 def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
+    import yaml
+
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -300,13 +321,15 @@ def _yaml_problem_zh(problem: str) -> str:
 
 # --- semantic checks --------------------------------------------------------------------------
 
-_JINJA = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
 _SAMPLE = {"year": 2099, "n": 99, "unit_code": "000000", "unit_name": "单位名称",
            "project": {}, "spec": {}}
 
 
 def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
     """Everything a schema cannot say: references, geometry, Excel limits."""
+    import jinja2
+
+    jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
     out: list[tuple[Loc, str]] = []
     lists = set(spec.lists) | {"taxonomy.level1", "taxonomy.level2"}
     level1s = [n.level1 for n in spec.taxonomy]
@@ -324,7 +347,7 @@ def semantic_errors(spec: Spec) -> list[tuple[Loc, str]]:
     for si, sheet in enumerate(spec.sheets):
         at: Loc = ("sheets", si)
         try:
-            name = _JINJA.from_string(sheet.name).render(**_SAMPLE)
+            name = jinja.from_string(sheet.name).render(**_SAMPLE)
         except jinja2.TemplateError as exc:
             out.append(((*at, "name"), f"名称模板有误：{exc}"))
             name = sheet.name

@@ -22,7 +22,9 @@ _ID = r"^[a-z][a-z0-9_]*$"
 
 class _Model(BaseModel):
     # extra="forbid" turns a misspelt key into a located error instead of a silent no-op
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built when a spec is first validated, not at import; a
+    # command that uses a cached spec (spec._cache) never builds them
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Kind(StrEnum):
@@ -248,7 +250,7 @@ class Spec(_Model):
     instructions: list[str] = []
     #: the unit of money fields (a field's own ``unit`` overrides it)
     money_unit: MoneyUnit = "万元"
-    roles: Roles = Roles()
+    roles: Roles = Roles.model_construct()  # no validation at import (defer_build)
 
     @model_validator(mode="before")
     @classmethod
