@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 from xml.etree import ElementTree
 from xml.parsers import expat
 
 from ..values._display import format_code
 from ._limits import workbook_error
+from ._scan import parse_alone, scan
 from ._xml import XmlForbidden, _check_prolog, expat_parser
 from ._zip import Package
 
@@ -117,21 +119,71 @@ class SheetCells:
         #: the sheet has data validations at all
         self.has_validations = False
         #: the wanted cells that some data validation covers
-        self.validated: set[tuple[int, int]] = set()
+        self.validated: AbstractSet[tuple[int, int]] = set()
 
 
-def read_sheet(pkg: Package, part: str, wanted: Iterable[tuple[int, int]]) -> SheetCells:
+def read_sheet(pkg: Package, part: str, wanted: Iterable[tuple[int, int]],
+               refs: dict[bytes, tuple[int, int]] | None = None) -> SheetCells:
     """The cells in ``wanted`` ((row, col), 0-based) of sheet ``part``, and which of them carry a
-    data validation.
+    data validation. ``refs`` maps the A1 references of ``wanted`` to their positions.
 
-    A sheet of at most :data:`TREE_MAX_TAGS` tags (every real form) is parsed into a tree by the C
-    parser, which is several times faster than Python handlers; a larger one is streamed. Both
-    give the same cells (a test runs both on every case)."""
+    A sheet of at most :data:`TREE_MAX_TAGS` tags (every real form) is scanned in its bytes when
+    ``refs`` is given and the scan can be exact (:mod:`._scan`), else parsed into a tree by the C
+    parser, which is several times faster than Python handlers; a larger one is streamed. All
+    give the same cells (tests run each on every case)."""
     want = wanted if isinstance(wanted, set | frozenset | dict) else set(wanted)
     data = pkg.read_part(part)
-    if data.count(b"<") <= TREE_MAX_TAGS:
+    tags = data.count(b"<")
+    if tags <= TREE_MAX_TAGS:
+        if refs is not None and SCAN and tags <= pkg.limits.max_cells_per_sheet:
+            # (within the cell limit by its tags alone: the scan need not count elements)
+            got = _from_scan(pkg, part, data, want, refs)
+            if got is not None:
+                return got
         return _from_tree(pkg, part, data, want)
     return _stream_sheet(pkg, part, data, want)
+
+
+#: the byte scan of :mod:`._scan` is tried first (tests turn it off to compare)
+SCAN = True
+
+
+def _from_scan(pkg: Package, part: str, data: bytes,
+               want: set[tuple[int, int]] | frozenset[tuple[int, int]] | dict[Any, Any],
+               refs: dict[bytes, tuple[int, int]]) -> SheetCells | None:
+    _check_prolog(data, pkg.path, part)
+    found = scan(data, refs)
+    if found is None:
+        return None
+    out = SheetCells()
+    cells = out.cells
+    for where, style, type_, kind, text, alone in found[0]:
+        if alone is not None:
+            element = parse_alone(alone)
+            if element is None:
+                return None
+            cells[where] = _tree_cell(element)
+            continue
+        index = int(style) if style else 0
+        if kind == b"<v>":
+            cell = RawCell(type_.decode() if type_ else "n", None, index, False)
+            _finish(cell, text.decode("utf-8"))
+            cells[where] = cell
+        else:
+            cells[where] = RawCell(BLANK, None, index, False)
+    outside = found[1]
+    hit = outside.covered.get(id(want))
+    if hit is None or hit[0] is not want:
+        # the same validations for every return of a template: worked out once per plan
+        ranges: list[tuple[int, int, int, int]] = []
+        for sqref in outside.sqrefs:
+            _add_ranges(ranges, sqref)
+        covered = frozenset(_covered(want, ranges)) if ranges and want else frozenset()
+        hit = (want, covered, bool(ranges))
+        if isinstance(want, frozenset) and len(outside.covered) < 64:
+            outside.covered[id(want)] = hit  # (the plan keeps want alive: its id stays its own)
+    out.validated, out.has_validations = hit[1], hit[2]
+    return out
 
 
 def _stream_sheet(pkg: Package, part: str, data: bytes,

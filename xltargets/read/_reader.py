@@ -253,7 +253,7 @@ class _SheetPlan:
     """What reading one sheet of a layout needs, worked out once per layout (a layout is shared
     by every return of its spec and project count)."""
 
-    __slots__ = ("inputs", "labels", "live", "wanted", "where")
+    __slots__ = ("inputs", "labels", "live", "refs", "wanted", "where")
 
     def __init__(self, sheet: SheetLayout, offsets: dict[str, tuple[int, int]]) -> None:
         self.where: dict[Path_, tuple[int, int]] = {}
@@ -269,6 +269,8 @@ class _SheetPlan:
         self.live = [((st.box.r1, st.box.c1), st.box.ref, st) for st in sheet.statics if st.live]
         self.wanted = (frozenset(self.where.values()) | {rc for rc, *_ in self.labels}
                        | {rc for rc, *_ in self.live})
+        #: the wanted cells by their A1 reference as a sheet's bytes write it (the byte scan)
+        self.refs = {a1(*rc).encode(): rc for rc in self.wanted}
         #: inputs whose damage is looked for: (input, where, formats it may have, may be locked)
         self.inputs = [(inp, self.where[inp.path], expected_format_classes(inp), inp.prefillable)
                        for inp in sheet.inputs if not inp.fixed]
@@ -300,7 +302,8 @@ def _extract(layout: Layout, parts: WorkbookParts, pkg: Package, styles: Styles,
                                     f"缺少工作表“{sheet.name}”", sheet=sheet.name))
             continue
         sheet_plan = _sheet_plan(sheet, _name_offsets(sheet, parts))
-        planned.append((sheet, sheet_plan, read_sheet(pkg, part, sheet_plan.wanted)))
+        planned.append((sheet, sheet_plan,
+                        read_sheet(pkg, part, sheet_plan.wanted, sheet_plan.refs)))
     _resolve([got for _, _, got in planned], pkg, parts, styles)
     raw: dict[str, dict[Path_, RawCell | None]] = {}
     for sheet, sheet_plan, got in planned:

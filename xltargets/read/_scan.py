@@ -1,0 +1,242 @@
+"""The planned cells of a sheet found in its bytes, without building a tree of its elements.
+
+Building the C tree of a 16 KB sheet costs more than all the reading done with it: one Python
+object per element, ~560 per sheet. This module finds the wanted cells by their ``r=`` references
+in the bytes of ``sheetData`` instead, after expat (without handlers, all in C) has proved the
+part well-formed. What makes a byte scan exact, and is checked before it is trusted:
+
+* the part is well-formed XML (expat with namespaces, like the tree parser);
+* no comment, CDATA section, DTD or processing instruction anywhere (``<!`` nowhere, ``<?`` only
+  as the XML declaration): then every ``<`` begins a tag, since well-formed XML has no ``<`` in
+  text or in an attribute value;
+* the part is UTF-8, every namespace is declared on the root element, the main namespace is the
+  default and bound to no prefix: then an unprefixed name in the bytes is in the main namespace
+  and a prefixed one is not;
+* ``sheetData`` is a child of the root, and the only one;
+* every ``c`` tag in it reads ``<c r="A1"`` with at most ``s=`` and ``t=`` after, all plain
+  (no entity, no odd spacing): the count of such tags equals the count of ``<c`` tags;
+* a cell whose content is more than one plain ``<v>`` (a formula, an inline string, an entity)
+  is parsed on its own by the tree parser, as the tree path would read it.
+
+Everything outside ``sheetData`` (namespaces, validations, page setup) is the same for every
+return of a template, so its analysis is remembered by its bytes. Anything unexpected returns
+``None`` and the sheet goes through the tree path in :mod:`._cells`, which gives the same cells
+(tests compare both on the corpus, the hostile files and mutations).
+"""
+
+from __future__ import annotations
+
+import re
+from xml.etree import ElementTree
+from xml.parsers import expat
+
+NS_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_X14 = b"http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+NS_XM = b"http://schemas.microsoft.com/office/excel/2006/main"
+
+_NAME = rb"[^\s=/<>\"']+"
+_ATTRS = rb"(?:\s+" + _NAME + rb"\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
+#: any start, end or empty tag: (end slash, name, attributes, empty slash)
+_TAG = re.compile(rb"<(/?)(" + _NAME + rb")(" + _ATTRS + rb")\s*(/?)>")
+_ATTR = re.compile(rb"\s+(" + _NAME + rb")\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_DECL = re.compile(rb"<\?xml(" + _ATTRS + rb")\s*\?>")
+#: a plain cell: ref, style, type, then "/" (empty), "</c>" (no content), or "<v>" and its text
+_CELL = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="([0-9]{1,6})")?(?: t="([a-zA-Z]{1,9})")?'
+                   rb"(?:(/)>|>(?:(</c>)|(<v>)([^<&\r]*)</v></c>)?)")
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+#: characters XML decodes or normalises in an attribute value or text
+_RAW_UNSAFE = re.compile(rb"[&\r\t\n]")
+_TEXT_UNSAFE = re.compile(rb"[&\r]")
+#: words that must not occur inside sheetData for its scan to be exact
+_NOT_IN_DATA = (b"<!", b"<?", b"xmlns", b"dataValidation", b"sqref", b"<sheetData")
+
+class Outside:
+    """What the part outside ``sheetData`` allows: a scan at all, and the validation ranges."""
+
+    __slots__ = ("covered", "ok", "sqrefs")
+
+    def __init__(self, ok: bool, sqrefs: list[str]) -> None:
+        self.ok = ok
+        self.sqrefs = sqrefs
+        #: id of a plan's wanted cells -> (those cells, the ones a validation covers)
+        self.covered: dict[int, tuple[object, frozenset[tuple[int, int]], bool]] = {}
+
+
+#: the part without sheetData's content -> its analysis (the same for every return of a template)
+_OUTSIDE: dict[bytes, Outside] = {}
+
+
+def scan(data: bytes, refs: dict[bytes, tuple[int, int]]
+         ) -> tuple[list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]],
+                    Outside] | None:
+    """The cells named in ``refs`` as (where, s, t, kind, value text, the cell's bytes when
+    the tree parser must read it) and what is outside sheetData; None: use the tree path."""
+    start = data.find(b"<sheetData")
+    if start < 0:
+        return None
+    head = _TAG.match(data, start)
+    if head is None or head.group(2) != b"sheetData" or head.group(1):
+        return None
+    content_start = head.end()
+    if head.group(4):  # <sheetData/>
+        content_end = content_start
+    else:
+        content_end = data.find(b"</sheetData>", content_start)
+        if content_end < 0:
+            return None
+    outside_bytes = data[:content_start] + data[content_end:]
+    outside = _OUTSIDE.get(outside_bytes)
+    if outside is None:
+        outside = _outside(outside_bytes, content_start)
+        if len(_OUTSIDE) >= 256:
+            _OUTSIDE.clear()
+        if len(outside_bytes) < 2**20:
+            _OUTSIDE[outside_bytes] = outside
+    if not outside.ok:
+        return None
+    for word in _NOT_IN_DATA:
+        if data.find(word, content_start, content_end) >= 0:
+            return None
+    cells: list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]] = []
+    found = _CELL.findall(data, content_start, content_end)
+    other = False
+    for ref, style, type_, empty, close, value_open, text in found:
+        where = refs.get(ref)
+        if where is None:
+            continue
+        if value_open:
+            cells.append((where, style, type_, b"<v>", text, None))
+        elif empty or close:
+            cells.append((where, style, type_, b"/", b"", None))
+        else:
+            other = True
+            break
+    if other:  # a wanted cell with more than one plain value: find where each cell is
+        located = _with_other(data, content_start, content_end, refs)
+        if located is None:
+            return None
+        cells = located
+    count = len(found)
+    # every cell must read <c r="…" (s, t): any other, or one without r=, means the tree path
+    if count != len(_ANY_CELL.findall(data, content_start, content_end)):
+        return None
+    if not _well_formed(data):
+        return None
+    return cells, outside
+
+
+def _with_other(data: bytes, start: int, end: int, refs: dict[bytes, tuple[int, int]]
+                ) -> list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]] | None:
+    cells: list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]] = []
+    for match in _CELL.finditer(data, start, end):
+        ref, style, type_, empty, close, value_open, text = match.groups()
+        where = refs.get(ref)
+        if where is None:
+            continue
+        if value_open:
+            cells.append((where, style, type_, b"<v>", text, None))
+        elif empty or close:
+            cells.append((where, style, type_, b"/", b"", None))
+        else:  # the cell alone through the tree parser
+            close_at = data.find(b"</c>", match.end(), end)
+            if close_at < 0:
+                return None
+            cells.append((where, b"", b"", b"", b"", data[match.start():close_at + 4]))
+    return cells
+
+
+def _well_formed(data: bytes) -> bool:
+    parser = expat.ParserCreate(namespace_separator="}")
+    try:
+        parser.Parse(data, True)
+    except Exception:  # noqa: BLE001 - any failure: the tree path gives the verdict
+        return False
+    return True
+
+
+def _attrs(text: bytes) -> dict[bytes, bytes]:
+    return {name: double if double or not single else single
+            for name, double, single in _ATTR.findall(text)}
+
+
+def _outside(data: bytes, content_at: int) -> Outside:
+    """The part with sheetData emptied (its tags kept, at ``content_at``)."""
+    no = Outside(False, [])
+    if b"<!" in data or data.count(b"<sheetData") != 1:
+        return no
+    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    pis = data.count(b"<?")
+    if pis:
+        decl = _DECL.match(data, position)
+        if pis > 1 or decl is None:
+            return no  # a processing instruction
+        encoding = _attrs(decl.group(1)).get(b"encoding")
+        if encoding is not None and encoding.lower() not in (b"utf-8", b"utf8"):
+            return no
+        position = decl.end()
+    tags = list(_TAG.finditer(data, position))
+    if len(tags) != data.count(b"<", position) or not tags or data[position:tags[0].start()].strip():
+        return no  # something that does not read as a tag, or text before the root
+    root = tags[0]
+    if root.group(1) or root.group(4):
+        return no
+    spaces: dict[bytes, bytes] = {}
+    for name, value in _attrs(root.group(3)).items():
+        if name == b"xmlns" or name.startswith(b"xmlns:"):
+            if _RAW_UNSAFE.search(value):
+                return no
+            spaces[name] = value
+    if spaces.get(b"xmlns") != NS_MAIN or any(
+            value == NS_MAIN for name, value in spaces.items() if name != b"xmlns"):
+        return no
+    if data.find(b"xmlns", root.end()) >= 0:
+        return no  # a namespace declared below the root
+    depth = 0
+    for tag in tags[1:]:
+        if tag.start() >= content_at:
+            return no
+        if tag.group(2) == b"sheetData":
+            if depth != 0:
+                return no  # not a child of the root
+            break
+        if tag.group(1):
+            depth -= 1
+        elif not tag.group(4):
+            depth += 1
+    x14, xm = _prefixes(spaces, NS_X14), _prefixes(spaces, NS_XM)
+    if len(x14) > 1 or len(xm) > 1:
+        return no
+    sqrefs: list[str] = []
+    # the tree path's order: main data validations, x14 ones, then x14's xm:sqref texts
+    for names in ((b"dataValidation",), tuple(p + b"dataValidation" for p in x14)):
+        for tag in tags:
+            if tag.group(2) in names and not tag.group(1):
+                value = _attrs(tag.group(3)).get(b"sqref", b"")
+                if value:
+                    if _RAW_UNSAFE.search(value):
+                        return no
+                    sqrefs.append(value.decode("utf-8", "replace"))
+    for prefix in xm:
+        for tag in tags:
+            if tag.group(2) == prefix + b"sqref" and not tag.group(1) and not tag.group(4):
+                text = data[tag.end():data.find(b"<", tag.end())]
+                if _TEXT_UNSAFE.search(text):
+                    return no
+                if text:
+                    sqrefs.append(text.decode("utf-8", "replace"))
+    return Outside(True, sqrefs)
+
+
+def _prefixes(spaces: dict[bytes, bytes], uri: bytes) -> tuple[bytes, ...]:
+    return tuple(name[6:] + b":" for name, value in spaces.items()
+                 if value == uri and name.startswith(b"xmlns:"))
+
+
+def parse_alone(cell: bytes) -> ElementTree.Element | None:
+    """One cell element parsed by the tree parser, in the main namespace (None: it needs more
+    of the document, such as a prefix declared on the root)."""
+    wrapped = b'<c xmlns="' + NS_MAIN + b'"' + cell[2:]  # the cell starts with '<c r="'
+    try:
+        return ElementTree.fromstring(wrapped)
+    except (ElementTree.ParseError, ValueError, LookupError, UnicodeError):
+        return None
