@@ -114,15 +114,50 @@ def parse_kind(cell: Input, raw: Any, *, fraction: bool = False) -> Parsed:
 
 def _fraction_sheet(sheet: SheetLayout, raw: dict[Path_, Any]) -> bool:
     """Percent cells that all hold fractions ≤ 1 reaching 1 were typed as 25% in a %-cell."""
+    return _fractions(_plan(sheet).percent_fields, raw)
+
+
+def _fractions(percent_fields: list[Input], raw: dict[Path_, Any]) -> bool:
     nums = []
-    for cell in sheet.inputs:
-        if cell.kind == Kind.percent and cell.place == Place.field:
-            value = raw.get(cell.path)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                nums.append(float(value))
+    for cell in percent_fields:
+        value = raw.get(cell.path)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            nums.append(float(value))
     # a true fraction (0.25) must be present: blank, 1, 1, 1 is seed 003's amounts on a 1 万元 project
     return (len(nums) > 1 and max(nums) == 1.0 and all(0 <= n <= 1 for n in nums)
             and any(0 < n < 1 for n in nums))
+
+
+class _SheetPlan:
+    """What normalizing one sheet layout needs, worked out once per layout (a layout is shared
+    by every return of its spec and project count)."""
+
+    __slots__ = ("fields", "lists", "percent_fields", "tables")
+
+    def __init__(self, sheet: SheetLayout) -> None:
+        self.percent_fields = [c for c in sheet.inputs
+                               if c.kind == Kind.percent and c.place == Place.field]
+        self.fields = [c for c in sheet.inputs if c.place == Place.field]
+        self.lists = [c for c in sheet.inputs if c.place == Place.list_item]
+        #: table id -> rows as (index, fixed, [(column, input)], the rows' input paths)
+        self.tables = [(table.id, [(row.index, row.fixed, list(row.cells.items()),
+                                    frozenset(inp.path for inp in row.cells.values()))
+                                   for row in table.rows])
+                       for table in sheet.tables.values()]
+
+
+_PLANS: dict[int, tuple[SheetLayout, _SheetPlan]] = {}
+
+
+def _plan(sheet: SheetLayout) -> _SheetPlan:
+    hit = _PLANS.get(id(sheet))
+    if hit is not None and hit[0] is sheet:
+        return hit[1]
+    made = _SheetPlan(sheet)
+    if len(_PLANS) > 1024:
+        _PLANS.clear()
+    _PLANS[id(sheet)] = (sheet, made)  # the layout is kept: its id cannot be reused
+    return made
 
 
 def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, year: int,
@@ -131,25 +166,27 @@ def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, y
     sheets = []
     for sheet in layout.sheets:
         cells = raw.get(sheet.name, {})
-        fraction = _fraction_sheet(sheet, cells)
+        plan = _plan(sheet)
+        fraction = _fractions(plan.percent_fields, cells)
         sv = SheetValues(sheet)
-        for cell in sheet.inputs:
-            value = cells.get(cell.path)
-            if cell.place == Place.field:
-                sv.fields[cell.field] = Cell(cell, parse_kind(cell, value, fraction=fraction))
-            elif cell.place == Place.list_item:
-                sv.lists.setdefault(cell.field, []).append(Cell(cell, parse_kind(cell, value)))
-        for table in sheet.tables.values():
+        fields = sv.fields
+        for cell in plan.fields:
+            fields[cell.field] = Cell(cell, parse_kind(cell, cells.get(cell.path), fraction=fraction))
+        for cell in plan.lists:
+            sv.lists.setdefault(cell.field, []).append(Cell(cell, parse_kind(cell, cells.get(cell.path))))
+        for table_id, table_rows in plan.tables:
             rows = []
-            for row in table.rows:
-                row_raw = [(col, inp, cells.get(inp.path)) for col, inp in row.cells.items()]
-                if all(v is None for _, _, v in row_raw):
+            for index, fixed, row_cells, paths in table_rows:
+                if paths.isdisjoint(cells):
                     continue  # blank rows are not data (most rows of a template stay blank)
+                row_raw = [(col, inp, cells.get(inp.path)) for col, inp in row_cells]
+                if all(v is None for _, _, v in row_raw):
+                    continue
                 parsed = {col: Cell(inp, parse_kind(inp, v)) for col, inp, v in row_raw}
                 if all(c.parsed.blank for c in parsed.values()):
                     continue
-                rows.append((row.index, parsed, row.fixed))
-            sv.tables[table.id] = rows
+                rows.append((index, parsed, fixed))
+            sv.tables[table_id] = rows
         sheets.append(sv)
     return FormValues(spec, layout, year, region, sheets)
 

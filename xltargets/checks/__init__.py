@@ -77,7 +77,6 @@ def _cell_checks(sheet: SheetValues, cell: Cell, *, required: bool) -> Iterator[
         if required:
             yield _finding(sheet, cell, Severity.error, "required_missing", f"必填项“{label}”未填写")
         return
-    shown = _quote(p.raw)
     if p.problem:
         code = PROBLEMS.get(p.problem, f"invalid_{inp.kind.value}")
         if inp.kind == Kind.percent and p.problem == "not_a_number":
@@ -86,8 +85,10 @@ def _cell_checks(sheet: SheetValues, cell: Cell, *, required: bool) -> Iterator[
         if inp.kind == Kind.money:
             want = f"金额（{inp.money_unit}，数字）"
         yield _finding(sheet, cell, Severity.error, code,
-                       f"“{label}”应填写{want}，实际填写“{shown}”", p.raw)
+                       f"“{label}”应填写{want}，实际填写“{_quote(p.raw)}”", p.raw)
         return
+    # (the quote is made only for a finding: most cells have none)
+    shown = _quote(p.raw) if p.notes else ""
     for note in p.notes:
         if note == "unit_wan":
             yield _finding(sheet, cell, Severity.warning, "money_in_wan",

@@ -21,7 +21,7 @@ from xml.parsers import expat
 
 from ..values._display import format_code
 from ._limits import workbook_error
-from ._scan import parse_alone, scan
+from ._scan import Found, Outside, located, parse_alone, scan
 from ._xml import XmlForbidden, _check_prolog, expat_parser
 from ._zip import Package
 
@@ -148,30 +148,72 @@ def read_sheet(pkg: Package, part: str, wanted: Iterable[tuple[int, int]],
 SCAN = True
 
 
+def _float(text: bytes) -> float | None:
+    """float() of ASCII text, None for anything else (then the text's own path decides:
+    float() of a str also takes full-width digits and Unicode spaces)."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def _from_scan(pkg: Package, part: str, data: bytes,
                want: set[tuple[int, int]] | frozenset[tuple[int, int]] | dict[Any, Any],
                refs: dict[bytes, tuple[int, int]]) -> SheetCells | None:
     _check_prolog(data, pkg.path, part)
-    found = scan(data, refs)
+    found = scan(data)
     if found is None:
         return None
     out = SheetCells()
     cells = out.cells
-    for where, style, type_, kind, text, alone in found[0]:
+    for ref, style, type_, empty, close, value_open, text in found.cells:
+        where = refs.get(ref)
+        if where is None:
+            continue
+        # the usual cells built here, as _tree_cell and _finish would build them
+        if value_open and text:
+            if type_ == b"s" and len(text) < 11 and text.isdigit():
+                cells[where] = RawCell(SHARED_STRING, int(text), int(style) if style else 0, False)
+                continue
+            if not type_ and len(text) < 400:
+                number = _float(text)
+                if number is not None:
+                    cells[where] = RawCell(NUMBER, number, int(style) if style else 0, False)
+                    continue
+        elif value_open or empty or close:
+            cells[where] = RawCell(BLANK, None, int(style) if style else 0, False)
+            continue
+        # anything else: every wanted cell again, in order, the unusual ones as the tree reads them
+        if not _from_located(data, found, refs, cells):
+            return None
+        break
+    _validated(out, want, found.outside)
+    return out
+
+
+def _from_located(data: bytes, found: Found, refs: dict[bytes, tuple[int, int]],
+                  cells: dict[tuple[int, int], RawCell]) -> bool:
+    items = located(data, found, refs)
+    if items is None:
+        return False
+    cells.clear()
+    for where, style, type_, kind, text, alone in items:
         if alone is not None:
             element = parse_alone(alone)
             if element is None:
-                return None
+                return False
             cells[where] = _tree_cell(element)
             continue
-        index = int(style) if style else 0
+        cell = RawCell(type_.decode() if type_ else "n", None, int(style) if style else 0, False)
         if kind == b"<v>":
-            cell = RawCell(type_.decode() if type_ else "n", None, index, False)
             _finish(cell, text.decode("utf-8"))
-            cells[where] = cell
         else:
-            cells[where] = RawCell(BLANK, None, index, False)
-    outside = found[1]
+            cell.type = BLANK
+        cells[where] = cell
+    return True
+
+
+def _validated(out: SheetCells, want: Any, outside: Outside) -> None:
     hit = outside.covered.get(id(want))
     if hit is None or hit[0] is not want:
         # the same validations for every return of a template: worked out once per plan
@@ -183,7 +225,6 @@ def _from_scan(pkg: Package, part: str, data: bytes,
         if isinstance(want, frozenset) and len(outside.covered) < 64:
             outside.covered[id(want)] = hit  # (the plan keeps want alive: its id stays its own)
     out.validated, out.has_validations = hit[1], hit[2]
-    return out
 
 
 def _stream_sheet(pkg: Package, part: str, data: bytes,

@@ -166,12 +166,15 @@ def _resolve(sheets: list[SheetCells], pkg: Package, parts: WorkbookParts, style
     needed = {cell.value for sheet in sheets for cell in sheet.cells.values()
               if cell.type == SHARED_STRING and cell.value >= 0}
     strings = read_shared_strings(pkg, parts.shared_strings, needed)
+    formats, locks = styles.formats, styles.locked
+    n_formats, n_locks = len(formats), len(locks)
     for sheet in sheets:
         for cell in sheet.cells.values():
             if cell.type == SHARED_STRING:
                 cell.value = strings.get(cell.value, "")
-            cell.number_format = styles.format(cell.style)
-            cell.locked = styles.is_locked(cell.style)
+            style = cell.style  # (Styles.format and Styles.is_locked, inlined: ~500 cells a file)
+            cell.number_format = formats[style] if 0 <= style < n_formats else "General"
+            cell.locked = locks[style] if 0 <= style < n_locks else True
 
 
 def _stamp(parts: WorkbookParts, pkg: Package, styles: Styles) -> Stamp | None:

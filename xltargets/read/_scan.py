@@ -66,11 +66,23 @@ class Outside:
 _OUTSIDE: dict[bytes, Outside] = {}
 
 
-def scan(data: bytes, refs: dict[bytes, tuple[int, int]]
-         ) -> tuple[list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]],
-                    Outside] | None:
-    """The cells named in ``refs`` as (where, s, t, kind, value text, the cell's bytes when
-    the tree parser must read it) and what is outside sheetData; None: use the tree path."""
+class Found:
+    """A successful scan: every cell tag of sheetData as (ref, s, t, "/" when empty, "</c>"
+    when closed at once, "<v>" when one plain value follows, its text) — a cell with none of
+    the three has other content, see :func:`located` — and what is outside sheetData."""
+
+    __slots__ = ("cells", "end", "outside", "start")
+
+    def __init__(self, cells: list[tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes]],
+                 start: int, end: int, outside: Outside) -> None:
+        self.cells = cells
+        self.start = start
+        self.end = end
+        self.outside = outside
+
+
+def scan(data: bytes) -> Found | None:
+    """The cell tags of the sheet in ``data``, or None: use the tree path."""
     start = data.find(b"<sheetData")
     if start < 0:
         return None
@@ -97,38 +109,21 @@ def scan(data: bytes, refs: dict[bytes, tuple[int, int]]
     for word in _NOT_IN_DATA:
         if data.find(word, content_start, content_end) >= 0:
             return None
-    cells: list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]] = []
-    found = _CELL.findall(data, content_start, content_end)
-    other = False
-    for ref, style, type_, empty, close, value_open, text in found:
-        where = refs.get(ref)
-        if where is None:
-            continue
-        if value_open:
-            cells.append((where, style, type_, b"<v>", text, None))
-        elif empty or close:
-            cells.append((where, style, type_, b"/", b"", None))
-        else:
-            other = True
-            break
-    if other:  # a wanted cell with more than one plain value: find where each cell is
-        located = _with_other(data, content_start, content_end, refs)
-        if located is None:
-            return None
-        cells = located
-    count = len(found)
+    cells = _CELL.findall(data, content_start, content_end)
     # every cell must read <c r="…" (s, t): any other, or one without r=, means the tree path
-    if count != len(_ANY_CELL.findall(data, content_start, content_end)):
+    if len(cells) != len(_ANY_CELL.findall(data, content_start, content_end)):
         return None
     if not _well_formed(data):
         return None
-    return cells, outside
+    return Found(cells, content_start, content_end, outside)
 
 
-def _with_other(data: bytes, start: int, end: int, refs: dict[bytes, tuple[int, int]]
-                ) -> list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]] | None:
+def located(data: bytes, found: Found, refs: dict[bytes, tuple[int, int]]
+            ) -> list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]] | None:
+    """The wanted cells in document order as (where, s, t, kind, value text, the cell's bytes
+    when it has other content than one plain value, for the tree parser)."""
     cells: list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]] = []
-    for match in _CELL.finditer(data, start, end):
+    for match in _CELL.finditer(data, found.start, found.end):
         ref, style, type_, empty, close, value_open, text = match.groups()
         where = refs.get(ref)
         if where is None:
@@ -137,8 +132,8 @@ def _with_other(data: bytes, start: int, end: int, refs: dict[bytes, tuple[int, 
             cells.append((where, style, type_, b"<v>", text, None))
         elif empty or close:
             cells.append((where, style, type_, b"/", b"", None))
-        else:  # the cell alone through the tree parser
-            close_at = data.find(b"</c>", match.end(), end)
+        else:
+            close_at = data.find(b"</c>", match.end(), found.end)
             if close_at < 0:
                 return None
             cells.append((where, b"", b"", b"", b"", data[match.start():close_at + 4]))

@@ -68,8 +68,8 @@ class Parsed(Generic[T]):
     @property
     def blank(self) -> bool:
         """True when the cell was left empty: None, '' or only invisible/space characters."""
-        if self.marker is not None:
-            return False
+        if self.marker is not None or self.value is not None:
+            return False  # (a parser gives a value only for a cell that held something)
         raw = self.raw
         if raw is None:
             return True
