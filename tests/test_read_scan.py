@@ -122,6 +122,14 @@ def _odd(sheet: bytes) -> dict[str, bytes]:
         "malformed": sheet.replace(b"</row>", b"</rov>", 1),
         "truncated": sheet[: len(sheet) * 2 // 3],
         "unbound_prefix_in_data": sheet.replace(b"<v>50</v>", b"<v>50</v><x:y/>", 1),
+        "unbound_prefix_attribute": sheet.replace(b'<row r="4"', b'<row q:x="1" r="4"', 1),
+        "root_prefix_used_in_data": sheet.replace(b"<worksheet ", b'<worksheet xmlns:q="urn:q" ', 1)
+                                         .replace(b'<row r="4"', b'<row q:x="1" r="4"', 1),
+        "undefined_entity": sheet.replace(b"<v>50</v>", b"<v>5&foo;0</v>", 1),
+        "control_character": sheet.replace(b"<v>50</v>", b"<v>5\x010</v>", 1),
+        "malformed_after_data": sheet.replace(b"</dataValidations>", b"</dataValidationz>", 1),
+        "malformed_before_data": sheet.replace(b"</cols>", b"</colz>", 1),
+        "second_root": sheet + b"<worksheet/>",
     }
     return out
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._atomic import sha256_file
 from ..errors import SpecError, WorkbookError, XltargetsError
 from ..findings import Finding, Severity
 from ..layout import Layout, SheetLayout, live, plan, sheet_name
@@ -139,8 +138,8 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:
     cells = _extract(layout, parts, pkg, styles, findings)
     source = {
         "file": path.name,
-        "sha256": sha256_file(path),
-        "size": path.stat().st_size,
+        "sha256": pkg.sha256(),
+        "size": pkg.size,
         "stamp": stamp.to_json() if stamp else None,
         "macros": pkg.has_macros,
     }
@@ -275,7 +274,8 @@ class _SheetPlan:
         #: the wanted cells by their A1 reference as a sheet's bytes write it (the byte scan)
         self.refs = {a1(*rc).encode(): rc for rc in self.wanted}
         #: inputs whose damage is looked for: (input, where, formats it may have, may be locked)
-        self.inputs = [(inp, self.where[inp.path], expected_format_classes(inp), inp.prefillable)
+        self.inputs = [(inp, self.where[inp.path], expected_format_classes(inp), inp.prefillable,
+                        inp.kind in TEXT_KINDS)
                        for inp in sheet.inputs if not inp.fixed]
 
 
@@ -414,18 +414,28 @@ def _tampered(sheet: SheetLayout, sheet_plan: _SheetPlan, got: SheetCells) -> li
     out: list[Finding] = []
     any_validation = got.has_validations
     cells, validated = got.cells, got.validated
-    for inp, rc, formats, prefillable in sheet_plan.inputs:
+    format_class = display.format_class
+    for inp, rc, formats, prefillable, text_kind in sheet_plan.inputs:
         cell = cells.get(rc)
+        lost = any_validation and not prefillable and rc not in validated
+        if cell is None:
+            if not lost:
+                continue  # (the usual case is decided without building anything)
+            bad_format = False
+        else:
+            # (a number in a text cell got its format from the typing: reported as not text)
+            bad_format = not (cell.type == NUMBER and text_kind) and \
+                format_class(cell.number_format) not in formats
+            if not (lost or bad_format or (cell.locked and not prefillable)):
+                continue
         damage: list[str] = []
         if cell is not None and not prefillable and cell.locked:
             damage.append("被锁定")
-        if any_validation and not prefillable and rc not in validated:
+        if lost:
             damage.append("数据有效性（下拉列表/输入限制）丢失")
-        if cell is not None and not (cell.type == NUMBER and inp.kind in TEXT_KINDS):
-            # (a number in a text cell got its format from the typing: reported as not text)
-            cls = display.format_class(cell.number_format)
-            if cls not in formats:
-                damage.append(f"数字格式被改为“{_FORMAT_ZH[cls]}”（{cell.number_format[:30]}）")
+        if bad_format and cell is not None:
+            cls = format_class(cell.number_format)
+            damage.append(f"数字格式被改为“{_FORMAT_ZH[cls]}”（{cell.number_format[:30]}）")
         if damage:
             out.append(Finding(
                 Severity.warning, "input_cell_tampered",

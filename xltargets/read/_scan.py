@@ -5,7 +5,10 @@ object per element, ~560 per sheet. This module finds the wanted cells by their 
 in the bytes of ``sheetData`` instead, after expat (without handlers, all in C) has proved the
 part well-formed. What makes a byte scan exact, and is checked before it is trusted:
 
-* the part is well-formed XML (expat with namespaces, like the tree parser);
+* the part is well-formed XML (expat with namespaces, like the tree parser): what is outside
+  ``sheetData`` (the same bytes in every return of a template) is parsed once as a document
+  with an empty ``sheetData``, and ``sheetData``'s content on each read, inside a ``sheetData``
+  tag that declares the root's namespaces, which is what well-formedness asks of it there;
 * no comment, CDATA section, DTD or processing instruction anywhere (``<!`` nowhere, ``<?`` only
   as the XML declaration): then every ``<`` begins a tag, since well-formed XML has no ``<`` in
   text or in an attribute value;
@@ -53,11 +56,14 @@ _NOT_IN_DATA = (b"<!", b"<?", b"xmlns", b"dataValidation", b"sqref", b"<sheetDat
 class Outside:
     """What the part outside ``sheetData`` allows: a scan at all, and the validation ranges."""
 
-    __slots__ = ("covered", "ok", "sqrefs")
+    __slots__ = ("covered", "ok", "sqrefs", "wrapper")
 
-    def __init__(self, ok: bool, sqrefs: list[str]) -> None:
+    def __init__(self, ok: bool, sqrefs: list[str], wrapper: bytes = b"") -> None:
         self.ok = ok
         self.sqrefs = sqrefs
+        #: a sheetData start tag declaring the root's namespaces: sheetData's content between
+        #: it and its end tag is well-formed exactly when it is so in its part
+        self.wrapper = wrapper
         #: id of a plan's wanted cells -> (those cells, the ones a validation covers)
         self.covered: dict[int, tuple[object, frozenset[tuple[int, int]], bool]] = {}
 
@@ -113,7 +119,10 @@ def scan(data: bytes) -> Found | None:
     # every cell must read <c r="…" (s, t): any other, or one without r=, means the tree path
     if len(cells) != len(_ANY_CELL.findall(data, content_start, content_end)):
         return None
-    if not _well_formed(data):
+    # the part is well-formed when what is outside sheetData is (checked once, with it) and
+    # sheetData's content is, in the namespaces of the root: only the content is parsed here
+    if content_end > content_start and not _well_formed(
+            outside.wrapper + data[content_start:content_end] + b"</sheetData>"):
         return None
     return Found(cells, content_start, content_end, outside)
 
@@ -219,7 +228,11 @@ def _outside(data: bytes, content_at: int) -> Outside:
                     return no
                 if text:
                     sqrefs.append(text.decode("utf-8", "replace"))
-    return Outside(True, sqrefs)
+    if any(b'"' in value for value in spaces.values()) or not _well_formed(data):
+        return no
+    wrapper = b"<sheetData" + b"".join(b" " + name + b'="' + value + b'"'
+                                       for name, value in spaces.items()) + b">"
+    return Outside(True, sqrefs, wrapper)
 
 
 def _prefixes(spaces: dict[bytes, bytes], uri: bytes) -> tuple[bytes, ...]:

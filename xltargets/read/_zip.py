@@ -3,6 +3,7 @@ checked, the main part located, and parts decompressed on demand by a bounded in
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import stat
@@ -78,6 +79,8 @@ class Package:
         self.workbook_part = ""
         #: uncompressed bytes read so far, bounded by ``limits.max_total_bytes``
         self.bytes_read = 0
+        #: the file's size when it was opened
+        self.size = 0
 
     # -- lookup -------------------------------------------------------------------------------
 
@@ -110,6 +113,17 @@ class Package:
     def read_head(self, name: str, size: int) -> bytes:
         """At most the first ``size`` decompressed bytes of part ``name`` (the rest is not read)."""
         return self._inflate(self.info(name), keep=True, head=size)
+
+    def sha256(self) -> str:
+        """SHA-256 of the whole file, read through the handle already open (what was read is
+        what is hashed, and no second open)."""
+        if self._file is None:
+            raise ValueError("I/O on a closed Package")
+        digest = hashlib.sha256()
+        self._file.seek(0)
+        for chunk in iter(lambda: self._file.read(1 << 20), b""):  # type: ignore[union-attr]
+            digest.update(chunk)
+        return digest.hexdigest()
 
     def read_xml(self, name: str) -> Element:
         """Part ``name`` parsed with defusedxml (see :func:`parse_xml`)."""
@@ -429,6 +443,7 @@ def _open_zip(path: Path, file: BinaryIO, size: int, limits: Limits) -> Package:
     _check_members(infos, limits, path, data_end)
 
     package = Package(path, file, infos, limits)
+    package.size = size
     package.workbook_part = _locate_workbook(package)
     _check_part_prolog(package, package.workbook_part)
     return package

@@ -43,6 +43,7 @@ FORMULA_MAX = 255
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 
 
+@lru_cache(maxsize=1)
 def builtin_dir() -> Path:
     """The folder of built-in specs: package data when installed, the repo's specs/ otherwise."""
     here = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ def load_spec(name_or_path: str | Path) -> Spec:
     path = resolve(name_or_path)
     try:
         stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)  # (no symlink walk: a key)
         hit = _by_file.get(key)
         if hit is not None:
             return hit
