@@ -320,6 +320,32 @@ _OFFICE_DOCUMENT = "/officeDocument"
 _ARCHIVED_WORKBOOK = (".xlsx", ".xlsm", ".xls", ".et", ".ods", ".csv")
 
 
+#: _rels/.rels by its bytes -> the officeDocument target (the same for every return of a
+#: template, and for every file one program saved)
+_MAIN_TARGETS: dict[bytes, str | None] = {}
+
+
+def _main_target(package: Package, rels: str) -> str | None:
+    data = package.read_part(rels)
+    if data in _MAIN_TARGETS:
+        return _MAIN_TARGETS[data]
+    main: str | None = None
+    try:
+        root = parse_xml(data, path=package.path, part=rels)
+    except WorkbookError as error:
+        if error.code != "xml_malformed":
+            raise  # (a refusal is never remembered: each file gets it)
+        root = None
+    for relation in root if root is not None else ():
+        if (relation.get("Type") or "").endswith(_OFFICE_DOCUMENT) and (
+                relation.get("TargetMode") or "Internal") != "External":
+            main = resolve_target("", relation.get("Target") or "")
+            break
+    if len(_MAIN_TARGETS) < 64 and len(data) < 2**16:
+        _MAIN_TARGETS[data] = main
+    return main
+
+
 def _locate_workbook(package: Package) -> str:
     """The workbook part, or the error that says what the zip is instead."""
     path = package.path
@@ -327,17 +353,7 @@ def _locate_workbook(package: Package) -> str:
     main: str | None = None
     rels = package.find("_rels/.rels")
     if rels is not None:
-        try:
-            root = package.read_xml(rels)
-        except WorkbookError as error:
-            if error.code != "xml_malformed":
-                raise
-            root = None
-        for relation in root if root is not None else ():
-            if (relation.get("Type") or "").endswith(_OFFICE_DOCUMENT) and (
-                    relation.get("TargetMode") or "Internal") != "External":
-                main = resolve_target("", relation.get("Target") or "")
-                break
+        main = _main_target(package, rels)
     found = package.find(main) if main else None
     if found is None:
         found = package.find("xl/workbook.xml")
