@@ -65,6 +65,12 @@ class Parsed(Generic[T]):
     problem: str | None = None
     notes: tuple[str, ...] = ()
 
+    def __init__(self, value: T | None, raw: object | None, marker: str | None = None,
+                 problem: str | None = None, notes: tuple[str, ...] = ()) -> None:
+        # one per filled cell of every return: a single dict update costs half of the five
+        # object.__setattr__ calls of the generated frozen __init__ (still frozen afterwards)
+        self.__dict__.update(value=value, raw=raw, marker=marker, problem=problem, notes=notes)
+
     @property
     def blank(self) -> bool:
         """True when the cell was left empty: None, '' or only invisible/space characters."""
