@@ -166,22 +166,28 @@ def _from_scan(pkg: Package, part: str, data: bytes,
         return None
     out = SheetCells()
     cells = out.cells
-    for ref, style, type_, empty, close, value_open, text in found.cells:
+    for ref, style, type_, empty, close, formula, value_open, text in found.cells:
         where = refs.get(ref)
         if where is None:
             continue
         # the usual cells built here, as _tree_cell and _finish would build them
         if value_open and text:
             if type_ == b"s" and len(text) < 11 and text.isdigit():
-                cells[where] = RawCell(SHARED_STRING, int(text), int(style) if style else 0, False)
+                cells[where] = RawCell(SHARED_STRING, int(text), int(style) if style else 0,
+                                       bool(formula))
+                continue
+            if type_ == b"str":  # a formula's text: a live title
+                cells[where] = RawCell(STRING, text.decode("utf-8")[:MAX_TEXT],
+                                       int(style) if style else 0, bool(formula))
                 continue
             if not type_ and len(text) < 400:
                 number = _float(text)
                 if number is not None:
-                    cells[where] = RawCell(NUMBER, number, int(style) if style else 0, False)
+                    cells[where] = RawCell(NUMBER, number, int(style) if style else 0,
+                                           bool(formula))
                     continue
-        elif value_open or empty or close:
-            cells[where] = RawCell(BLANK, None, int(style) if style else 0, False)
+        elif value_open or empty or close or formula:
+            cells[where] = RawCell(BLANK, None, int(style) if style else 0, bool(formula))
             continue
         # anything else: every wanted cell again, in order, the unusual ones as the tree reads them
         if not _from_located(data, found, refs, cells):

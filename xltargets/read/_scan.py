@@ -43,9 +43,12 @@ _ATTRS = rb"(?:\s+" + _NAME + rb"\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
 _TAG = re.compile(rb"<(/?)(" + _NAME + rb")(" + _ATTRS + rb")\s*(/?)>")
 _ATTR = re.compile(rb"\s+(" + _NAME + rb")\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _DECL = re.compile(rb"<\?xml(" + _ATTRS + rb")\s*\?>")
-#: a plain cell: ref, style, type, then "/" (empty), "</c>" (no content), or "<v>" and its text
+#: a plain cell: ref, style, type, then "/" (empty), "</c>" (no content), or a formula (its
+#: text unused: only that there is one) and/or "<v>" and its text. A ">" inside an attribute
+#: of <f> cannot fool it: what follows must be "<v>" or "</c>", and no "<" stands in a value.
 _CELL = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="([0-9]{1,6})")?(?: t="([a-zA-Z]{1,9})")?'
-                   rb"(?:(/)>|>(?:(</c>)|(<v>)([^<&\r]*)</v></c>)?)")
+                   rb"(?:(/)>|>(?:(</c>)|(<f>[^<]*</f>|<f\s[^<>]*/>|<f\s[^<>]*>[^<]*</f>)?"
+                   rb"(?:(<v>)([^<&\r]*)</v>)?</c>)?)")
 _ANY_CELL = re.compile(rb"<c[\s/>]")
 #: characters XML decodes or normalises in an attribute value or text
 _RAW_UNSAFE = re.compile(rb"[&\r\t\n]")
@@ -74,12 +77,13 @@ _OUTSIDE: dict[bytes, Outside] = {}
 
 class Found:
     """A successful scan: every cell tag of sheetData as (ref, s, t, "/" when empty, "</c>"
-    when closed at once, "<v>" when one plain value follows, its text) — a cell with none of
-    the three has other content, see :func:`located` — and what is outside sheetData."""
+    when closed at once, its formula element if any, "<v>" when one plain value follows, its
+    text) — a cell with none of these has other content, see :func:`located` — and what is
+    outside sheetData."""
 
     __slots__ = ("cells", "end", "outside", "start")
 
-    def __init__(self, cells: list[tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes]],
+    def __init__(self, cells: list[tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes]],
                  start: int, end: int, outside: Outside) -> None:
         self.cells = cells
         self.start = start
@@ -133,11 +137,13 @@ def located(data: bytes, found: Found, refs: dict[bytes, tuple[int, int]]
     when it has other content than one plain value, for the tree parser)."""
     cells: list[tuple[tuple[int, int], bytes, bytes, bytes, bytes, bytes | None]] = []
     for match in _CELL.finditer(data, found.start, found.end):
-        ref, style, type_, empty, close, value_open, text = match.groups()
+        ref, style, type_, empty, close, formula, value_open, text = match.groups()
         where = refs.get(ref)
         if where is None:
             continue
-        if value_open:
+        if formula:  # the tree parser reads it (a formula's flag and value)
+            cells.append((where, b"", b"", b"", b"", match.group()))
+        elif value_open:
             cells.append((where, style, type_, b"<v>", text, None))
         elif empty or close:
             cells.append((where, style, type_, b"/", b"", None))
