@@ -167,6 +167,68 @@ def startup(sample: Path, out: Path, runs: int) -> tuple[dict[str, float], dict[
             {name: statistics.median(values) for name, values in cpu.items()})
 
 
+def stages(paths: list[Path], rounds: int = 5) -> dict[str, float]:
+    """Median CPU milliseconds of each step of ``read_workbook`` (xltargets/pipeline.py) per file,
+    the steps of ``read_raw`` among them, next to the calamine dump of the same file."""
+    from xltargets.checks import run_checks
+    from xltargets.form import normalize
+    from xltargets.read import _cells, _reader
+    from xltargets.read._seen import seen_values
+    from xltargets.submission import build_submission
+
+    steps: dict[str, list[float]] = {}
+    current: dict[str, float] = {}
+    originals: list[tuple[object, str, object]] = []
+
+    def timed(module: object, name: str) -> None:
+        original = getattr(module, name)
+        originals.append((module, name, original))
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            started = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                current[name] = current.get(name, 0.0) + time.process_time() - started
+
+        setattr(module, name, wrapper)
+
+    raw_steps = ("open_package", "workbook_parts", "read_styles", "_stamp", "_choose_spec",
+                 "plan", "read_sheet", "_resolve", "_check_labels", "_check_live", "_tampered")
+    for name in raw_steps:
+        if hasattr(_reader, name):
+            timed(_reader, name)
+    timed(_cells, "scan")
+    try:
+        for _ in range(rounds):
+            for path in paths:
+                current.clear()
+                c0 = time.process_time()
+                calamine_dump(path)
+                c1 = time.process_time()
+                raw = _reader.read_raw(path)
+                c2 = time.process_time()
+                seen, seen_findings = seen_values(raw)
+                c3 = time.process_time()
+                values = normalize(raw.spec, raw.layout, seen, year=raw.year,
+                                   region=raw.stamp.region_code if raw.stamp else "")
+                c4 = time.process_time()
+                found = run_checks(values)
+                c5 = time.process_time()
+                build_submission(values, [*raw.findings, *seen_findings, *found], raw.source)
+                c6 = time.process_time()
+                row = {"calamine dump": c1 - c0, "read_raw": c2 - c1,
+                       **{f"  {k}": v for k, v in current.items()},
+                       "seen_values": c3 - c2, "normalize": c4 - c3, "run_checks": c5 - c4,
+                       "build_submission": c6 - c5, "read_workbook (sum)": c6 - c1}
+                for key, value in row.items():
+                    steps.setdefault(key, []).append(value)
+    finally:
+        for module, name, original in originals:  # the timing is over
+            setattr(module, name, original)
+    return {key: statistics.median(values) * 1000 for key, values in steps.items()}
+
+
 def corpus_json(paths: list[Path]) -> dict[str, object]:
     out: dict[str, object] = {}
     for path in paths:
@@ -185,6 +247,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10, help="fresh processes per start-up measure")
     ap.add_argument("--save-json", type=Path, help="write the corpus's submission JSON here")
     ap.add_argument("--compare-json", type=Path, help="fail unless the JSON equals this file's")
+    ap.add_argument("--stages", action="store_true",
+                    help="also print the CPU time of each step of a read (where the time goes)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -221,6 +285,7 @@ def main() -> None:
                   ("`xltargets --help` / python -c pass",
                    start["xltargets_help"] / start["python_pass"]),
                   ("same, CPU time  ", start_cpu["xltargets_help"] / start_cpu["python_pass"])]
+        steps = stages(paths[:40]) if args.stages else None
         identical = None
         if args.save_json or args.compare_json:
             data = corpus_json(paths)
@@ -261,6 +326,11 @@ def main() -> None:
     for k, v in pairs:
         target = targets.get(k)  # type: ignore[union-attr]
         print(f"{k:<40}{v:>11.2f}x" + (f"   (target <= {target}x)" if target else ""))
+    if steps is not None:
+        result["stages_cpu_ms"] = {k: round(v, 3) for k, v in steps.items()}
+        print(f"\n{'step (CPU, median per file)':<40}{'ms':>12}")
+        for k, v in steps.items():
+            print(f"{k:<40}{v:>12.3f}")
     if identical is not None:
         print(f"\nJSON of the corpus identical to {args.compare_json}: {identical}")
     if args.json:
