@@ -129,7 +129,7 @@ def wall(command: list[str], env: dict[str, str] | None = None) -> tuple[float, 
     return elapsed, usage.ru_utime + usage.ru_stime
 
 
-def startup_env(folder: Path) -> dict[str, str]:
+def startup_env(folder: Path, bytecode: bool = True) -> dict[str, str]:
     """The child processes' environment: as an installed package runs.
 
     pip compiles an installed package's modules to bytecode; a checkout run with
@@ -139,16 +139,21 @@ def startup_env(folder: Path) -> dict[str, str]:
     checkout), and keep the spec cache (xltargets.spec._cache) in another; the warm-up run
     fills both, as a user's first command does."""
     env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    else:  # --no-bytecode: a checkout without __pycache__ compiles its modules on every start
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
     env["XLTARGETS_CACHE_DIR"] = str(folder / "cache")
     return env
 
 
-def startup(sample: Path, out: Path, runs: int) -> tuple[dict[str, float], dict[str, float]]:
+def startup(sample: Path, out: Path, runs: int, bytecode: bool = True
+            ) -> tuple[dict[str, float], dict[str, float]]:
     """Median wall seconds and median CPU seconds of the three commands, interleaved."""
     python = sys.executable
-    env = startup_env(out.parent)
+    env = startup_env(out.parent, bytecode)
     commands = {
         "python_pass": [python, "-c", "pass"],
         "xltargets_read": [python, "-m", "xltargets", "read", str(sample), "-o", str(out)],
@@ -247,6 +252,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10, help="fresh processes per start-up measure")
     ap.add_argument("--save-json", type=Path, help="write the corpus's submission JSON here")
     ap.add_argument("--compare-json", type=Path, help="fail unless the JSON equals this file's")
+    ap.add_argument("--no-bytecode", action="store_true",
+                    help="start-up without bytecode: every module compiled from source each time")
     ap.add_argument("--stages", action="store_true",
                     help="also print the CPU time of each step of a read (where the time goes)")
     args = ap.parse_args()
@@ -278,7 +285,8 @@ def main() -> None:
         pairs = [("xltargets / calamine dump", med["xltargets_read"] / med["calamine_dump"]),
                  ("same, CPU time", med_cpu["xltargets_read"] / med_cpu["calamine_dump"]),
                  ("xltargets / openpyxl full load", med["xltargets_read"] / med["openpyxl_full"])]
-        start, start_cpu = startup(paths[0], Path(tmp) / "out.json", args.runs)
+        start, start_cpu = startup(paths[0], Path(tmp) / "out.json", args.runs,
+                                   bytecode=not args.no_bytecode)
         pairs += [("`xltargets read FILE` / python -c pass",
                    start["xltargets_read"] / start["python_pass"]),
                   ("same, CPU time ", start_cpu["xltargets_read"] / start_cpu["python_pass"]),
