@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 DEMO_OUT ?= demo-out
 APT_PACKAGES = libreoffice-calc-nogui python3-uno fonts-wqy-microhei poppler-utils chromium
 
-.PHONY: venv deps dev-deps web-deps system-deps demo test check lint bench docs-images clean serve
+.PHONY: venv deps dev-deps web-deps system-deps demo test check lint bench docs-images clean serve mutate
 
 # The venv. Stock Debian lacks `venv`'s ensurepip until python3-venv is installed: do it when root.
 $(PY):
@@ -78,8 +78,16 @@ bench: dev-deps
 	$(PY) benchmarks/bench_read.py
 	$(PY) benchmarks/bench_scale.py --n $(N) --sizes 500,$(N) --json bench-scale.json --plot bench-scale.png
 
+# Mutation testing (docs/testing.md; not part of `make test` nor CI): mutmut over the values, the
+# rules and checks, and collect's duplicate and database logic; fails when the score drops below
+# MUTATE_FLOOR percent (set just under the score recorded in docs/testing.md).
+MUTATE_FLOOR ?= 0
+mutate: dev-deps
+	$(PY) -m pip install --quiet -e '.[mutate]'
+	$(PY) tools/mutate_score.py run --floor $(MUTATE_FLOOR)
+
 docs-images: dev-deps system-deps
 	$(PY) tools/render_docs.py
 
 clean:
-	rm -rf $(DEMO_OUT) .deps-stamp .pytest_cache
+	rm -rf $(DEMO_OUT) .deps-stamp .pytest_cache mutants

@@ -35,9 +35,12 @@ def entry(i: int, rel: str, *, status: str = "accepted", key: str = "224001", ye
     return Entry(i, rel, status=status, outcome=outcome)
 
 
-def resolve(entries: list[Entry], strategy: str) -> dict[str, tuple[str, str, str]]:
-    run = SimpleNamespace(entries=entries, sent=None)
+def resolve(entries: list[Entry], strategy: str, sent=None) -> dict[str, tuple[str, str, str]]:
+    run = SimpleNamespace(entries=entries, sent=sent, missing=[])
+    run._missing = lambda manifest: _Run._missing(run, manifest)  # type: ignore[arg-type]
     _Run.resolve(run, strategy)  # type: ignore[arg-type]
+    assert all(e.reason == "duplicate" for e in entries if e.status == "duplicate")
+    resolve.missing = run.missing  # type: ignore[attr-defined]
     return {e.rel: (e.status, e.kept_instead_of, e.message) for e in entries}
 
 
@@ -71,6 +74,22 @@ def test_without_a_save_time_on_every_copy_the_file_time_decides():
     got = resolve([entry(0, "a.xlsx", saved=900.0, mtime=2.0),
                    entry(1, "b.xlsx", saved=None, mtime=None)], "oldest")
     assert got["b.xlsx"][0] == "accepted" and got["a.xlsx"][1] == "b.xlsx"
+
+
+def test_a_copy_without_any_time_is_the_oldest():
+    got = resolve([entry(0, "a.xlsx", saved=None, mtime=None),
+                   entry(1, "b.xlsx", saved=None, mtime=0.5)], "newest")
+    assert got["b.xlsx"][0] == "accepted" and got["a.xlsx"][:2] == ("duplicate", "b.xlsx")
+
+
+def test_departments_sent_but_not_returned_are_missing_after_the_choice():
+    def book(code: str, template: str) -> SimpleNamespace:
+        return SimpleNamespace(template_id=template, unit_name=f"单位{code}", file=f"{code}.xlsx")
+    sent = SimpleNamespace(departments=lambda: {"224001": [book("224001", "T1")],
+                                                "224009": [book("224009", "T9")]})
+    resolve([entry(0, "a.xlsx", key="224001"), entry(1, "b.xlsx", key="224001")], "newest", sent)
+    assert resolve.missing == [{"unit_code": "224009", "unit_name": "单位224009",  # type: ignore[attr-defined]
+                                "files": "224009.xlsx", "template_ids": "T9", "note": ""}]
 
 
 def test_equal_times_are_decided_by_the_path():
@@ -126,6 +145,8 @@ def test_many_duplicate_groups_are_cut_at_ten_in_the_message():
     assert text.startswith("有 12 个单位重复提交（0a.xlsx、0b.xlsx；1a.xlsx、1b.xlsx；")
     assert "9a.xlsx、9b.xlsx，另有 2 组）" in text and "10a.xlsx" not in text
     assert "另有" not in str(DuplicateError(groups[:10]))
+    assert str(DuplicateError(groups[:11])).startswith("有 11 个单位重复提交（")
+    assert "，另有 1 组）" in str(DuplicateError(groups[:11]))
 
 
 # -- the workbook's own save time ------------------------------------------------------------------

@@ -83,6 +83,19 @@ def three(tmp_path):
     return [clean, wrong, exact]
 
 
+@pytest.fixture
+def varied(tmp_path):
+    """Indicators with words before and after the figure, a 不适用 marker, department-sheet
+    indicators (Hunan), and two projects in one return."""
+    hebei = _return(tmp_path, "words.xlsx", set={
+        (P, ("indicators", 0, "value")): "全年≥10场以上",
+        (P, ("indicators", 1, "value")): "≥95%（预计）",
+        (P, ("indicators", 2, "value")): "涉密",
+        (P, ("indicators", 3, "value")): "重大舆情事件≤1件"})
+    hunan = _return(tmp_path, "hunan.xlsx", spec="hunan")
+    return [hebei, hunan]
+
+
 @pytest.mark.parametrize("batch", [500, 1, 2])
 def test_database_equals_the_json_value_by_value(tmp_path, three, batch):
     db = tmp_path / "x.db"
@@ -191,3 +204,51 @@ def test_sqlite_checks_foreign_keys(tmp_path):
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_every_part_of_an_indicator_value_and_marker_is_stored(tmp_path, varied):
+    db = tmp_path / "x.db"
+    hebei, hunan = varied
+    _write(f"sqlite:///{db}", varied, [_department(hebei[0], "224001"),
+                                       _department(hunan[0], "430001")])
+    assert_database_equals_json(db, [hebei[1], hunan[1]])
+    rows = _rows(db, "select value_text, comparison, number, unit, prefix, suffix from indicators "
+                     "where prefix is not null or suffix is not null order by value_text")
+    assert rows == [("≤全年预算数", "≤", None, None, None, "全年预算数"),    # Hunan's own
+                    ("≥95%（预计）", "≥", "95", "%", None, "（预计）"),
+                    ("全年≥10场以上", "≥", "10", "场", "全年", "以上"),
+                    ("重大舆情事件≤1件", "≤", "1", "件", "重大舆情事件", None),  # Hebei's
+                    ("重大舆情事件≤1件", "≤", "1", "件", "重大舆情事件", None)]  # Hunan's
+    # Hunan: the department sheet has indicators of its own (project_sheet NULL), one a 不适用 mark
+    dept = _rows(db, "select sheet, level3, marker from indicators where project_sheet is null "
+                     "order by row")
+    assert [d[1] for d in dept] == ["开展网络舆情监测", "网民留言回复率", "日常工作成本", None,
+                                    "网民留言回复满意度"]
+    assert {d[0] for d in dept} == {hunan[1]["department"]["sheet"]}
+    markers = _rows(db, "select sheet, row, marker from indicators where marker is not null")
+    assert markers == [(P, 3, "redacted")]
+    # findings are numbered from 1 in the submission's order
+    for _, data in varied:
+        numbers = [n for (n,) in _rows(db, "select n from findings where submission_id = "
+                                           f"'{data['source']['sha256']}' order by n")]
+        assert numbers == list(range(1, len(data["findings"]) + 1))
+
+
+def test_json_columns_are_readable_chinese_with_sorted_keys(tmp_path, three):
+    db = tmp_path / "x.db"
+    clean = three[0]
+    _write(f"sqlite:///{db}", [clean], [_department(clean[0], "224001")])
+    (department,) = _rows(db, "select department from submissions")[0]
+    expected = {k: v for k, v in clean[1]["department"].items() if k != "indicators"}
+    # what psql or a SQLite browser shows an office: the Chinese itself, keys in one order
+    assert department == json.dumps(expected, ensure_ascii=False, sort_keys=True)
+    assert "中共乐亭县委" in department
+
+
+def test_long_lists_of_ids_go_in_chunks():
+    from xltargets.collect._db import IN_CHUNK, _chunks
+
+    items = list(range(2 * IN_CHUNK + 1))
+    assert [len(c) for c in _chunks(items)] == [IN_CHUNK, IN_CHUNK, 1]
+    assert [x for c in _chunks(items) for x in c] == items
+    assert list(_chunks([], 3)) == []
