@@ -327,6 +327,9 @@ def collect_cmd(
 
     Exit 0 when the batch ran (rejected returns are the office's normal business), 2 when it
     could not run at all (no inbox, a bad manifest or database address)."""
+    from .collect._pool import prestart
+
+    prestart()  # the workers' server imports the reader while this process imports the rest
     from rich.progress import track
 
     from .collect import collect as run_collect

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import shutil
 import stat
@@ -46,6 +47,8 @@ class Owned:
     mtime: float | None = None
     #: the copy holds the whole file (not cut at the size limit)
     whole: bool = True
+    #: SHA-256 of the copy's bytes, computed as they are copied ("" when not ``whole``)
+    sha256: str = ""
     problem: str = ""
     why: str = ""
 
@@ -96,6 +99,7 @@ def private_copy(source: str, scratch: str, limit: int, *, follow: bool = True
             yield Owned(target, size=info.st_size, mtime=info.st_mtime, whole=False)
             return
         copied, whole = 0, True
+        digest = hashlib.sha256()
         with open(target, "xb") as out:
             while True:
                 try:
@@ -107,6 +111,7 @@ def private_copy(source: str, scratch: str, limit: int, *, follow: bool = True
                 if not chunk:
                     break
                 out.write(chunk)
+                digest.update(chunk)
                 copied += len(chunk)
                 if after_chunk is not None:
                     after_chunk(copied)
@@ -114,7 +119,7 @@ def private_copy(source: str, scratch: str, limit: int, *, follow: bool = True
                     whole = False
                     break
         yield Owned(target, size=copied if whole else info.st_size, mtime=info.st_mtime,
-                    whole=whole)
+                    whole=whole, sha256=digest.hexdigest() if whole else "")
     finally:
         os.close(fd)
         if folder is not None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..layout import plan
 from ..spec.model import Kind, Spec
-from ._manifest import Prefilled
+
+if TYPE_CHECKING:  # the manifest module imports the generator: not in a reading worker
+    from ._manifest import Prefilled
 
 CODE = "prefill_changed"
 

@@ -12,26 +12,26 @@ import datetime as dt
 import json
 import os
 import re
-import zipfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._atomic import sha256_file, write_bytes
+from .._atomic import write_bytes
 from ..errors import WorkbookError
 from ..read import Limits, ReadOptions, read_workbook
 from ..spec import load_spec
 from ..spec.load import SPEC_PATH_ENV
 from ..spec.model import Spec
 from ._faults import cap_detail, cap_submission, max_json_chars
-from ._feedback import feedback_workbook
-from ._manifest import Prefilled
 from ._model import UNEXPECTED, UNREADABLE, FormRoles, ReadOutcome, reason
 from ._own import Owned, private_copy
 from ._prefill import defend_prefilled
+
+if TYPE_CHECKING:
+    from ..read._zip import Package
+    from ._manifest import Prefilled
 
 #: WorkbookError codes that say "a workbook, but not one of our forms": status ``unexpected``
 FOREIGN_CODES = frozenset({"unknown_form", "unknown_spec", "wrong_spec"})
@@ -89,13 +89,21 @@ def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
     path = Path(own.path or "")
     size, mtime = own.size, own.mtime
     expected = task.expected if task.expected is not None else _expected
+    saved: list[float | None] = [None]
+
+    def save_time(pkg: Package) -> None:
+        saved[0] = _saved_time(pkg)
+
     try:
-        submission = read_workbook(path, ReadOptions(limits=task.limits))
+        # the SHA-256 was computed while the private copy was made: the reader need not hash
+        # the file again; the save time is read from the package the reader has open
+        submission = read_workbook(path, ReadOptions(limits=task.limits, sha256=own.sha256,
+                                                     with_package=save_time))
     except WorkbookError as exc:
         status = UNEXPECTED if exc.code in FOREIGN_CODES else UNREADABLE
         # the hash of the bytes read (none of a file cut at the size limit: it was not read)
-        sha = sha256_file(path) if own.whole else ""
-        return ReadOutcome(task.index, status, exc.code, exc.message, sha256=sha, size=size,
+        return ReadOutcome(task.index, status, exc.code, exc.message, sha256=own.sha256,
+                           size=size,
                            mtime=mtime, detail=cap_detail(exc.detail or ""))
     # the JSON stays the reader's (schemas/submission.schema.json), every text bounded
     # (_faults.cap_submission): results.json joins it to the file's path by source.sha256
@@ -129,7 +137,7 @@ def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
         template_id=template_id, spec_id=data["spec"]["id"], year=int(data.get("year") or 0),
         errors=len(submission.errors) + changed, warnings=len(submission.warnings),
         sha256=data["source"].get("sha256") or "", size=size, mtime=mtime,
-        saved=_saved_time(path, task.limits),
+        saved=saved[0],
         key=unit_code or (f"name:{unit_name}" if unit_name else ""),
         projects=len(data.get("projects") or []), indicators=indicators,
         findings=len(data.get("findings") or []),
@@ -151,27 +159,19 @@ def _unexpected(expected: Expected, data: dict[str, Any], stamp: dict[str, Any],
     return "", ""
 
 
-def _saved_time(path: Path, limits: Limits) -> float | None:
+def _saved_time(pkg: Package) -> float | None:
     """When the workbook was last saved, by its own core properties (UTC), or None.
 
     A better "newest" than the file's modification time, which mail clients and USB copies reset.
-    The file has just passed the reader's safety checks, so a plain zip read of one small part
-    is enough here (at most 64 KB of it is inflated); the full package checks again cost as much
-    as a tenth of reading the file.
+    Read from the package the reader has just opened and checked (its zip directory is already
+    parsed): at most the first 64 KB of docProps/core.xml are inflated, within the reader's limits.
     """
+    name = pkg.find(CORE_PART)
+    if name is None:
+        return None
     try:
-        with zipfile.ZipFile(path) as z:
-            infos = {i.filename: i for i in z.infolist()}
-            info = infos.get(CORE_PART) or next(
-                (i for name, i in infos.items()
-                 if name.lstrip("/").casefold() == CORE_PART.casefold()), None)
-            if info is None or info.compress_type not in (zipfile.ZIP_STORED,
-                                                          zipfile.ZIP_DEFLATED):
-                return None
-            with z.open(info) as fh:
-                head = fh.read(64 * 1024)
-    except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
-            zlib.error):
+        head = pkg.read_head(name, 64 * 1024)
+    except (WorkbookError, OSError, ValueError):
         return None
     match = _CORE_MODIFIED.search(head)
     if match is None:
@@ -191,6 +191,8 @@ def _spec(spec_id: str) -> Spec:
 
 def feedback_task(task: FeedbackTask) -> int:
     """Draw one feedback copy and write it (atomically); returns its size in bytes."""
+    from ._feedback import feedback_workbook  # the generator: loaded by the first copy only
+
     data = json.loads(task.json_text)
     spec = _spec(data["spec"]["id"])
     prefilled: tuple[Prefilled, ...] = ()

@@ -12,6 +12,7 @@ is only ever opened for reading.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,12 @@ Path_ = tuple[str | int, ...]
 class ReadOptions:
     spec: str | Path | Spec | None = None
     limits: Limits = field(default_factory=Limits)
+    #: the file's SHA-256 when the caller already has it (collect hashes its private copy as it
+    #: makes it): the file is not read again for it
+    sha256: str = ""
+    #: called with the open package once the workbook is read (collect reads the save time
+    #: from docProps/core.xml there rather than opening the zip a second time)
+    with_package: Callable[[Package], None] | None = None
 
 
 @dataclass
@@ -100,7 +107,7 @@ def read_raw(path: str | Path, options: ReadOptions | None = None) -> RawWorkboo
     path = Path(path)
     with open_package(path, options.limits) as pkg:
         try:
-            return _read(path, pkg, options)
+            raw = _read(path, pkg, options)
         except WorkbookError as error:
             if error.code in _NOT_OURS:
                 # Not our form: before saying so, say what else is wrong with it if anything
@@ -108,6 +115,9 @@ def read_raw(path: str | Path, options: ReadOptions | None = None) -> RawWorkboo
                 # as before the streaming reader, and the more useful one for a hostile file.
                 check_parts_for_calamine(pkg, pkg.xml_parts())
             raise
+        if options.with_package is not None:
+            options.with_package(pkg)
+        return raw
 
 
 def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:
@@ -138,7 +148,8 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:
     cells = _extract(layout, parts, pkg, styles, findings)
     source = {
         "file": path.name,
-        "sha256": pkg.sha256(),
+        # the caller may have hashed the bytes already (collect, as it copies the file)
+        "sha256": options.sha256 or pkg.sha256(),
         "size": pkg.size,
         "stamp": stamp.to_json() if stamp else None,
         "macros": pkg.has_macros,
