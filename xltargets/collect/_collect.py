@@ -62,10 +62,12 @@ from ._model import (
     UNEXPECTED,
     UNREADABLE,
     Entry,
+    ReturnInfo,
     reason,
 )
 from ._outputs import SubmissionsWriter, dumps, write_csv, write_results
 from ._pool import Done, WorkerPool
+from ._prepared import Prepared, prepare
 from ._publish import (
     LOCK_WAIT,
     STAGING_PREFIX,
@@ -203,7 +205,7 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
                     raise DatabaseFailure(f"{shown_url}: {exc}") from None
             staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
             try:
-                run = _Run(files, out, staging, sent, limits, jobs, password)
+                run = _Run(files, out, staging, sent, limits, jobs, password, feedback)
                 del files  # the run keeps what it needs of them (a province has 20,000)
                 with run:
                     run.read(progress)
@@ -229,6 +231,13 @@ def _is_default_sqlite(url: str, out: Path) -> bool:
     return os.path.abspath(path) == os.path.abspath(out / DB_NAME)
 
 
+def _within_bounds(text: str) -> bool:
+    """True when no text in this JSON can exceed the parent's bounds (:func:`cap_submission`):
+    no escaped quote, and no stretch between two quotes longer than the smallest bound. A cheap
+    test in C that spares parsing the JSON again; False only means "look closer"."""
+    return '\\"' not in text and max(map(len, text.split('"'))) <= MAX_MESSAGE
+
+
 def run_id(entries: list[Entry], missing: list[dict[str, str]], options: dict[str, Any]) -> str:
     """The run's id: a hash of what it read and decided, and of its options.
 
@@ -245,13 +254,16 @@ def run_id(entries: list[Entry], missing: list[dict[str, str]], options: dict[st
 
 
 class _Reading:
-    """The pass-1 completions, sized so a progress bar knows the total.
+    """The pass-1 completions of reads, sized so a progress bar knows the total.
 
     Tasks are handed to the pool a few at a time (``refill``), not all 20,000 at once: the
-    queue stays short, and so does the parent's memory."""
+    queue stays short, and so does the parent's memory. Feedback copies, drawn by the same
+    workers as soon as a return with findings arrives, finish in between: they go to
+    ``aside``, not to the progress bar."""
 
-    def __init__(self, pool: WorkerPool | None, total: int, refill: Callable[[], None]) -> None:
-        self._pool, self._total, self._refill = pool, total, refill
+    def __init__(self, pool: WorkerPool | None, total: int, refill: Callable[[], None],
+                 aside: Callable[[Done], None]) -> None:
+        self._pool, self._total, self._refill, self._aside = pool, total, refill, aside
 
     def __len__(self) -> int:
         return self._total
@@ -261,20 +273,33 @@ class _Reading:
             return
         self._refill()
         while self._pool.pending:
-            yield from self._pool.poll(block=True)
+            for done in self._pool.poll(block=True):
+                if done.key[0] == "read":
+                    yield done
+                else:
+                    self._aside(done)
             self._refill()
 
 
 class _Run:
     def __init__(self, files: list[Any], out: Path, staging: Path, sent: Manifest | None,
-                 limits: Limits, jobs: int, password: str | None) -> None:
+                 limits: Limits, jobs: int, password: str | None, feedback: bool) -> None:
         #: each file's path as text (not the Path objects: memory at 20,000 files)
         self.paths = [str(f.path) for f in files]
         #: the files that are symbolic links (inside the inbox): only these are read through one
         self.links = {i for i, f in enumerate(files) if f.link}
         self.out, self.staging, self.sent, self.limits = out, staging, sent, limits
         self.scratch = staging / "scratch"
-        self.jobs, self.password = jobs, password
+        self.jobs, self.password, self.feedback = jobs, password, feedback
+        #: feedback copies drawn during pass 1, before the run folder exists (renamed into it)
+        self.drafts = staging / "drafts"
+        #: entries whose copy was drawn / failed (the failure's code)
+        self.drawn: set[int] = set()
+        self.draw_failed: dict[int, str] = {}
+        #: the 汇总表 rows are made by the workers when they have the CPUs (the parent then only
+        #: places them); with one worker the parent makes them while that worker reads
+        self.prepare_in_workers = jobs > 1
+        self.first_feedback = True
         self.entries = [Entry(i, f.rel) for i, f in enumerate(files)]
         for entry, f in zip(self.entries, files, strict=True):
             if f.ignored:
@@ -303,6 +328,7 @@ class _Run:
             self.spool: IO[bytes] = self._stack.enter_context(
                 (self.staging / "spool.jsonl").open("w+b"))
             self.scratch.mkdir()
+            self.drafts.mkdir()
             if self.to_read:
                 # no more workers than files: each costs a process start
                 # the manifest goes to each worker once, not with each of 20,000 tasks
@@ -310,7 +336,8 @@ class _Run:
                     min(self.jobs, len(self.to_read)), initializer=warm_up,
                     # the workers fork from a server started earlier: give them this run's
                     # spec folders (XLTARGETS_SPEC_PATH), not the server's
-                    initargs=(self.expected, os.environ.get(SPEC_PATH_ENV, "")),
+                    initargs=(self.expected, os.environ.get(SPEC_PATH_ENV, ""),
+                              self.prepare_in_workers),
                     scratch=self.scratch,
                     memory_limit=WORKER_MEMORY if sys.platform.startswith("linux") else None))
         except BaseException:
@@ -340,11 +367,30 @@ class _Run:
                                 follow=entry.index in self.links)
                 pool.submit(("read", entry.index), read_task, task, self.limits.max_seconds)
 
-        completions: Iterable[Done] = _Reading(pool, len(self.to_read), refill)
+        completions: Iterable[Done] = _Reading(pool, len(self.to_read), refill, self._drawn)
         if progress is not None:
             completions = progress(completions)
         for done in completions:
             self._apply(self.entries[done.key[1]], done)
+        for done in pool.drain():  # the last feedback copies
+            self._drawn(done)
+
+    def _draw(self, entry: Entry, text: str) -> None:
+        """A feedback copy of a return with findings, drawn by the workers from now on (it is
+        renamed into the run folder if the return is kept, see :meth:`write`)."""
+        if not self.feedback or self.pool is None or not entry.findings:
+            return
+        self.pool.submit(("feedback", entry.index), feedback_task, FeedbackTask(
+            text, str(self.drafts / f"{entry.index}.xlsx"), self.password), FEEDBACK_SECONDS)
+        if self.first_feedback:
+            checkpoint("feedback")
+            self.first_feedback = False
+
+    def _drawn(self, done: Done) -> None:
+        if done.failure is None:
+            self.drawn.add(done.key[1])
+        else:
+            self.draw_failed[done.key[1]] = done.failure.code
 
     def _apply(self, entry: Entry, done: Done) -> None:
         if done.failure is not None:
@@ -371,21 +417,48 @@ class _Run:
             entry.message = reason("output_too_large",
                                    limit=f"{max_json_chars(entry.size) // 2**20} MB")
             return
-        if text is not None and entry.kept:
-            data = text.encode("utf-8")
-            entry.spool_offset = self.spool.seek(0, os.SEEK_END)
-            entry.spool_length = len(data)
-            self.spool.write(data)
+        if text is None or not entry.kept:
+            return
+        prepared = done.value.prepared
+        if prepared is None or not _within_bounds(text):
+            # the parent's own bounds on what it writes, not the worker's (_faults): rows the
+            # worker made from a text that needed cutting are not used
+            data = json.loads(text)
+            if cap_submission(data):
+                text, prepared = dumps(data), None
+            if prepared is None:  # made here while the workers read on (one worker: its CPU
+                # is the bottleneck and the parent's is free)
+                specs = {entry.spec_id} | ({self.sent.spec_id} if self.sent is not None else set())
+                prepared = prepare(tuple(sorted(specs)), ReturnInfo.of(entry), data).to_bytes()
+        self.spool_entry(entry, text.encode("utf-8"), prepared)
+        self._draw(entry, text)
 
-    def respool(self, entry: Entry, text: str) -> None:
-        data = text.encode("utf-8")
+    def spool_entry(self, entry: Entry, data: bytes, prepared: bytes | None) -> None:
         entry.spool_offset = self.spool.seek(0, os.SEEK_END)
         entry.spool_length = len(data)
         self.spool.write(data)
+        if prepared is not None:
+            self.respool(entry, prepared)
 
-    def load(self, entry: Entry) -> str:
+    def respool(self, entry: Entry, prepared: bytes) -> None:
+        entry.prep_offset = self.spool.seek(0, os.SEEK_END)
+        entry.prep_length = len(prepared)
+        self.spool.write(prepared)
+
+    def load_json(self, entry: Entry) -> bytes:
         self.spool.seek(entry.spool_offset)
-        return self.spool.read(entry.spool_length).decode("utf-8")
+        return self.spool.read(entry.spool_length)
+
+    def load_prepared(self, entry: Entry) -> Prepared | None:
+        if entry.prep_offset < 0:
+            return None
+        self.spool.seek(entry.prep_offset)
+        return Prepared.from_bytes(self.spool.read(entry.prep_length))
+
+    def report_findings(self, entry: Entry) -> list[dict[str, Any]]:
+        prepared = self.load_prepared(entry)
+        assert prepared is not None  # every kept return has its rows once pass 2 ran
+        return prepared.findings
 
     # -- statuses --------------------------------------------------------------------------------
 
@@ -443,18 +516,20 @@ class _Run:
         run's, updated). Otherwise the database's commit and the switch are adjacent, and the
         run id committed with the rows says which run folder they match."""
         kept = [e for e in self.entries if e.kept]
-        if feedback:
-            names = feedback_names([e.rel for e in kept if e.findings])
-            for entry in kept:
-                entry.feedback = names.get(entry.rel, "")
-        self.run_id = run_id(self.entries, self.missing, {
-            "duplicates": duplicates, "feedback": feedback, "title": title,
-            "manifest": [self.sent.spec_id, self.sent.year, self.sent.batch,
-                         len(self.sent.workbooks)] if self.sent is not None else None})
         run_dir = self.staging / "run"
         run_dir.mkdir()
         feedback_dir = run_dir / FEEDBACK_DIR
         feedback_dir.mkdir()
+        if feedback:
+            names = feedback_names([e.rel for e in kept if e.findings])
+            for entry in kept:
+                entry.feedback = names.get(entry.rel, "")
+                if entry.feedback:
+                    self._place_feedback(entry, feedback_dir)
+        self.run_id = run_id(self.entries, self.missing, {
+            "duplicates": duplicates, "feedback": feedback, "title": title,
+            "manifest": [self.sent.spec_id, self.sent.year, self.sent.batch,
+                         len(self.sent.workbooks)] if self.sent is not None else None})
         if db_url is None:
             database = run_dir / DB_NAME
             _seed_database(current_run(self.out), database)
@@ -465,7 +540,6 @@ class _Run:
             # make the database and the folder one run again
             self.repaired = True
         spec_ids = sorted({e.spec_id for e in kept} | ({self.sent.spec_id} if self.sent else set()))
-        first_feedback = True
         with ExitStack() as outputs:
             try:
                 db = DatabaseWriter(db_url)
@@ -477,27 +551,18 @@ class _Run:
             summary = SummaryWorkbook(summary_fh, self.staging, spec_ids)
             try:
                 for entry in kept:
-                    text = self.load(entry)
-                    data = json.loads(text)
-                    if cap_submission(data):  # the worker's bounds are not taken on trust
-                        text = dumps(data)
-                        self.respool(entry, text)  # the report reads the spool again
-                    submissions.add(text)
-                    db.add(entry, data)
-                    summary.add(entry, data)
-                    if entry.feedback and self.pool is not None:
-                        self.pool.submit(("feedback", entry.index), feedback_task, FeedbackTask(
-                            text, str(feedback_dir / entry.feedback), self.password),
-                            FEEDBACK_SECONDS)
-                        if first_feedback:
-                            checkpoint("feedback")
-                            first_feedback = False
-                        self._feedback_results(self.pool.poll(block=False))
-                        while self.pool.pending > 2 * self.jobs:
-                            # the queue holds JSON texts: keep it short
-                            self._feedback_results(self.pool.poll(block=True))
-                if self.pool is not None:
-                    self._feedback_results(self.pool.drain())
+                    # the rows were made while the batch was read: placed here in input order
+                    submissions.add(self.load_json(entry))
+                    prepared = self.load_prepared(entry)
+                    info = ReturnInfo.of(entry)
+                    if prepared is None or prepared.info != info or \
+                            prepared.summary.spec_key != summary.spec_key:
+                        # a batch of several specs (other 汇总表 columns): made again here
+                        prepared = prepare(summary.spec_key, info,
+                                           json.loads(self.load_json(entry)))
+                        self.respool(entry, prepared.to_bytes())  # the report reads it
+                    db.add_part(prepared.db, entry.feedback)
+                    summary.add_part(prepared.summary, entry.feedback)
                 for entry in self.entries:
                     summary.add_file(entry)
                 for m in self.missing:
@@ -522,16 +587,20 @@ class _Run:
         checkpoint("committed")
         self.run_dir = publish(self.out, run_dir, self.run_id)
 
-    def _feedback_results(self, done: Iterable[Done]) -> None:
-        for d in done:
-            entry = self.entries[d.key[1]]
-            if d.failure is None:
-                self.feedback_done += 1
-            else:
-                self.feedback_failed.append(entry.rel)
-                entry.message = (entry.message + "；" if entry.message else "") + \
-                    f"未能生成修改意见副本（{d.failure.code}）"
-                entry.feedback = ""
+    def _place_feedback(self, entry: Entry, feedback_dir: Path) -> None:
+        """The copy drawn during pass 1 goes under its name; a copy that could not be drawn is
+        said in the row's message."""
+        if entry.index in self.drawn:
+            target = feedback_dir / entry.feedback
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(self.drafts / f"{entry.index}.xlsx", target)
+            self.feedback_done += 1
+            return
+        code = self.draw_failed.get(entry.index, "internal_error")
+        self.feedback_failed.append(entry.rel)
+        entry.message = (entry.message + "；" if entry.message else "") + \
+            f"未能生成修改意见副本（{code}）"
+        entry.feedback = ""
 
     def _write_tables(self, run_dir: Path, title: str | None) -> None:
         counts = self.counts()
@@ -553,7 +622,7 @@ class _Run:
                                    "departments": len(self.sent.departments())}
         year = self.sent.year if self.sent is not None else None
         context["title"] = title or (f"{year}年预算绩效目标报送情况" if year else "预算绩效目标报送情况")
-        write_report(run_dir / "report.html", entries=self.entries, load=self.load,
+        write_report(run_dir / "report.html", entries=self.entries, load=self.report_findings,
                      counts=counts, missing=self.missing, context=context)
 
     def _department_rows(self) -> Iterator[dict[str, Any]]:

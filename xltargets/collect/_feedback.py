@@ -25,16 +25,14 @@ from ..layout import Layout, plan
 from ..layout.model import Place
 from ..spec.model import Kind, Spec
 from ..submission import json_decimal
-from ..values import NOT_APPLICABLE, REDACTED
 from ._manifest import Prefilled
+from ._model import MARKER_TEXT, value_text
 
 Values = dict[str, dict[tuple[str | int, ...], Any]]
 
 #: the sheet listing every finding (its name must not clash with a form sheet)
 FINDINGS_SHEET = "问题清单"
 FINDINGS_HEADER = ["序号", "级别", "工作表", "单元格", "代码", "填写的内容", "问题说明"]
-#: the text written back for a marker, so the department sees what it wrote
-MARKER_TEXT = {REDACTED: "涉密", NOT_APPLICABLE: "……"}
 _TEMPLATE_ID = re.compile(r"T[0-9A-F]{15}")
 
 
@@ -144,17 +142,6 @@ def findings_rows(findings: list[Mapping[str, Any]]) -> list[list[Any]]:
                      f.get("sheet") or "", f.get("cell") or "", f.get("code") or "",
                      value_text(f.get("value")), f.get("message") or ""])
     return rows
-
-
-def value_text(value: Any) -> str:
-    """A finding's value as the text a reviewer reads."""
-    if value is None:
-        return ""
-    if isinstance(value, Mapping):
-        return str(value.get("text") or json.dumps(value, ensure_ascii=False))
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 def _sent_projects(spec: Spec, layout: Layout, count: int,

@@ -8,6 +8,7 @@ the spool in input order.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +18,7 @@ from ..findings import STATUS_LABELS
 from ..spec import load_spec
 from ..spec.model import Spec
 from ..submission import json_decimal
+from ..values import NOT_APPLICABLE, REDACTED
 
 ACCEPTED = "accepted"
 ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
@@ -59,6 +61,21 @@ REASONS: dict[str, str] = {
     "path_too_long": "文件路径过长，系统无法打开；请缩短文件夹或文件名",
     "output_too_large": "读取结果过大（超过{limit}），与文件大小不成比例，已拒绝",
 }
+
+
+#: the text written back for a marker (feedback copies, the 汇总表), as the department wrote it
+MARKER_TEXT = {REDACTED: "涉密", NOT_APPLICABLE: "……"}
+
+
+def value_text(value: Any) -> str:
+    """A finding's value as the text a reviewer reads."""
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        return str(value.get("text") or json.dumps(value, ensure_ascii=False))
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def reason(code: str, **fields: Any) -> str:
@@ -231,7 +248,34 @@ class ReadOutcome:
     json_text: str | None = None
     #: technical detail of a failure (a crashed worker's first stderr lines), English
     detail: str = ""
+    #: the return's rows for every output, made by the worker (:mod:`._prepared`), pickled
+    prepared: bytes | None = None
 
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnInfo:
+    """What the rows of a kept return hold besides its JSON (file, status, who sent it), as the
+    parent records it: made the same way in the worker that read the return (its texts bounded
+    alike), so the rows it prepares are the parent's."""
+
+    rel: str
+    status: str
+    unit_code: str
+    unit_name: str
+    template_id: str
+    errors: int
+    warnings: int
+    year: int
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @staticmethod
+    def of(entry: Entry) -> ReturnInfo:
+        return ReturnInfo(entry.rel, entry.status, entry.unit_code, entry.unit_name,
+                          entry.template_id, entry.errors, entry.warnings, entry.year)
 
 
 def _read(name: str, default: Any) -> property:
@@ -262,6 +306,9 @@ class Entry:
     kept_instead_of: str = ""
     spool_offset: int = -1
     spool_length: int = 0
+    #: where its prepared rows are spooled (:mod:`._prepared`; -1: none)
+    prep_offset: int = -1
+    prep_length: int = 0
     feedback: str = ""
     #: technical detail of a failure (a crashed worker's first stderr lines), English
     detail: str = ""

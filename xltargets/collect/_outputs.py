@@ -47,25 +47,23 @@ class SubmissionsWriter:
     """submissions.jsonl and submissions.json, written one submission at a time."""
 
     def __init__(self, out_dir: Path, stack: ExitStack) -> None:
-        self._jsonl: IO[str] = stack.enter_context(
-            open_atomic(out_dir / "submissions.jsonl", "w", encoding="utf-8", newline="\n"))
-        self._json: IO[str] = stack.enter_context(
-            open_atomic(out_dir / "submissions.json", "w", encoding="utf-8", newline="\n"))
-        self._json.write("[")
+        self._jsonl: IO[bytes] = stack.enter_context(open_atomic(out_dir / "submissions.jsonl", "wb"))
+        self._json: IO[bytes] = stack.enter_context(open_atomic(out_dir / "submissions.json", "wb"))
+        self._json.write(b"[")
         self._first = True
         self.count = 0
 
-    def add(self, line: str) -> None:
-        """``line``: one submission as compact JSON text (no newline)."""
+    def add(self, line: bytes) -> None:
+        """``line``: one submission as compact JSON, UTF-8 (no newline), as spooled."""
         self._jsonl.write(line)
-        self._jsonl.write("\n")
-        self._json.write("\n" if self._first else ",\n")
+        self._jsonl.write(b"\n")
+        self._json.write(b"\n" if self._first else b",\n")
         self._json.write(line)
         self._first = False
         self.count += 1
 
     def close(self) -> None:
-        self._json.write("\n]\n" if not self._first else "]\n")
+        self._json.write(b"\n]\n" if not self._first else b"]\n")
 
 
 def write_results(out_dir: Path, header: dict[str, Any], rows: Iterator[dict[str, Any]],

@@ -8,7 +8,6 @@ shown, never run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 import jinja2
 
 from .._atomic import open_atomic
-from ._feedback import SEVERITY_ZH, value_text
 from ._model import STATUS_LABELS, Entry
 
 TEMPLATE = "report.html.j2"
@@ -36,28 +34,26 @@ def environment() -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _return_view(entry: Entry, data: dict[str, Any]) -> dict[str, Any]:
+def _return_view(entry: Entry, findings: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "file": entry.rel, "status": entry.status, "label": entry.label,
         "unit_code": entry.unit_code, "unit_name": entry.unit_name,
         "template_id": entry.template_id, "errors": entry.errors, "warnings": entry.warnings,
         "projects": entry.projects, "feedback": f"feedback/{entry.feedback}" if entry.feedback else "",
-        "findings": [{
-            "severity": f.get("severity"), "level": SEVERITY_ZH.get(f.get("severity") or "", ""),
-            "sheet": f.get("sheet") or "", "cell": f.get("cell") or "", "code": f.get("code") or "",
-            "message": f.get("message") or "", "value": value_text(f.get("value")),
-        } for f in data.get("findings") or []],
+        "findings": findings,
     }
 
 
-def write_report(path: Path, *, entries: list[Entry], load: Callable[[Entry], str],
+def write_report(path: Path, *, entries: list[Entry],
+                 load: Callable[[Entry], list[dict[str, Any]]],
                  counts: dict[str, int], missing: list[dict[str, Any]], context: dict[str, Any]
                  ) -> None:
-    """Render the report. ``load`` gives a kept entry's submission JSON text from the spool."""
+    """Render the report. ``load`` gives a kept entry's findings as the report lists them
+    (:func:`~._prepared.report_findings`, kept in the spool)."""
 
     def returns() -> Iterator[dict[str, Any]]:
         for entry in sorted((e for e in entries if e.kept), key=lambda e: (e.unit_code, e.rel)):
-            yield _return_view(entry, json.loads(load(entry)))
+            yield _return_view(entry, load(entry))
 
     def others() -> Iterator[Entry]:
         return (e for e in entries if not e.kept)

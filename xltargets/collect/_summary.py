@@ -22,23 +22,27 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import XltargetsError
+from ..findings import SEVERITY_ZH
 from ..spec import load_spec
 from ..spec.model import Kind
-from ._feedback import MARKER_TEXT, SEVERITY_ZH, value_text
 from ._model import (
+    MARKER_TEXT,
     RESULT_COLUMNS,
     RESULT_HEADERS_ZH,
     Entry,
     FormRoles,
     IndicatorRow,
+    ReturnInfo,
     finding_counts,
     json_decimal,
+    value_text,
 )
-from ._xlsx import NUMBER_STYLES, TEXT, Sheet, TableWorkbook
+from ._xlsx import NUMBER_STYLES, ROW_END, TEXT, Sheet, TableWorkbook, render_row
 
 #: fixed document time: the same batch gives the same bytes
 CREATED = dt.datetime(2020, 1, 1)
@@ -109,28 +113,44 @@ class _Sheet:
                                       self.header, self.widths)
 
     def add(self, values: list[Any]) -> None:
+        xml, max_col = render_row(_cells(values))
+        self.add_xml(xml + ROW_END, max_col)
+
+    def add_xml(self, xml: str, max_col: int) -> None:
+        """A row rendered by :func:`_render` (in a worker, or here), closed."""
         if self.ws.rows >= EXCEL_MAX_ROWS:
             self.ws = self._new()
-        cells: list[tuple[Any, int | None]] = []
-        append = cells.append
-        for value in values:
-            if value is None or value == "":
-                append(_EMPTY)
-            elif isinstance(value, str):
-                append((value, TEXT))
-            elif isinstance(value, Number):
-                number = value.value
-                if isinstance(number, Decimal) and not number.is_finite():
-                    append((str(number), None))
-                else:
-                    append((float(number), NUMBER_STYLES[value.fmt]))
-            elif isinstance(value, bool):
-                append(("是" if value else "否", None))
-            elif isinstance(value, int):
-                append((float(value), None))
+        self.ws.append_xml(xml, max_col)
+
+
+def _cells(values: list[Any]) -> list[tuple[Any, int | None]]:
+    """A row's values as the writer's (value, style) cells."""
+    cells: list[tuple[Any, int | None]] = []
+    append = cells.append
+    for value in values:
+        if value is None or value == "":
+            append(_EMPTY)
+        elif isinstance(value, str):
+            append((value, TEXT))
+        elif isinstance(value, Number):
+            number = value.value
+            if isinstance(number, Decimal) and not number.is_finite():
+                append((str(number), None))
             else:
-                append((str(value), TEXT))
-        self.ws.append(cells)
+                append((float(number), NUMBER_STYLES[value.fmt]))
+        elif isinstance(value, bool):
+            append(("是" if value else "否", None))
+        elif isinstance(value, int):
+            append((float(value), None))
+        else:
+            append((str(value), TEXT))
+    return cells
+
+
+def _render(values: list[Any]) -> tuple[str, int]:
+    """A closed row's XML (row number to be set) and its highest filled column."""
+    xml, max_col = render_row(_cells(values))
+    return xml + ROW_END, max_col
 
 
 _EMPTY: tuple[Any, int | None] = (None, None)
@@ -170,6 +190,109 @@ def _sums(sums: dict[str, Decimal], columns: list[Column]) -> list[Any]:
     return [Number(sums[c.id], NUMBER_KINDS[Kind.money]) if c.id in sums else None for c in columns]
 
 
+@lru_cache(maxsize=32)
+def columns_for(spec_key: tuple[str, ...]) -> tuple[list[Column], list[Column], list[Column]]:
+    """:func:`spec_columns`, once per set of specs (a worker makes rows for thousands of returns)."""
+    return spec_columns(spec_key)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryPart:
+    """One kept return's share of the 汇总表: its rows rendered (row numbers left open, see
+    :func:`~._xlsx.render_row`) and its amounts for the totals, as exact decimals.
+
+    Made where the return is read, for the columns of ``spec_key`` (the specs of the batch as
+    the worker expects them: its own and the manifest's); the parent uses it when the batch's
+    specs are those, else makes the rows again from the JSON."""
+
+    spec_key: tuple[str, ...]
+    spec_id: str
+    year: int
+    projects: int
+    #: 部门汇总's row without its last cell (the feedback copy) and without its end
+    department: tuple[str, int]
+    feedback_column: int
+    projects_rows: list[tuple[str, int]]
+    indicator_rows: list[tuple[str, int]]
+    finding_rows: list[tuple[str, int]]
+    #: (column id, amount) of the department sheet, in column order: added to the totals
+    department_money: list[tuple[str, Decimal]]
+    #: (column id, sum over the return's projects)
+    project_money: list[tuple[str, Decimal]]
+
+
+def summary_part(spec_key: tuple[str, ...], info: ReturnInfo, data: dict[str, Any]) -> SummaryPart:
+    """The 汇总表 rows of one kept return (its JSON), for the columns of the specs ``spec_key``."""
+    dept_cols, proj_cols, extra_cols = columns_for(spec_key)
+    spec_id = data["spec"]["id"]
+    year = int(data.get("year") or info.year or 0)
+    form = [year or None, _spec_name(spec_id)]
+    who = [*form, info.unit_code, info.unit_name, info.label, info.rel]
+    roles = FormRoles.of(spec_id)
+    department = data.get("department") or {}
+    per_sheet = finding_counts(data)
+    projects = data.get("projects") or []
+    # the amounts as they are (the parent adds them to the totals in input order, as before)
+    department_money = []
+    for c in dept_cols:
+        if c.kind == Kind.money:
+            amount = json_decimal(department.get(c.id))
+            if amount is not None and amount.is_finite():
+                department_money.append((c.id, amount))
+    values = [*who, *[_field(department, c) for c in dept_cols], len(projects), info.errors,
+              info.warnings]
+    department_row = render_row(_cells(values))
+    indicator_rows = _indicators(extra_cols, roles, who, department, "")
+    projects_rows: list[tuple[str, int]] = []
+    mine: dict[str, Decimal] = {}
+    indicators = errors_sum = warnings_sum = 0
+    for project in projects:
+        sheet = str(project.get("sheet") or "")
+        errors, warnings = per_sheet.get(sheet, [0, 0])
+        count = len(roles.indicators(project))
+        indicators, errors_sum, warnings_sum = (indicators + count, errors_sum + errors,
+                                                warnings_sum + warnings)
+        _add_money(mine, project, proj_cols)
+        projects_rows.append(_render([*who, sheet, *[_field(project, c) for c in proj_cols],
+                                      count, errors, warnings]))
+        indicator_rows += _indicators(extra_cols, roles, who, project,
+                                      roles.project_name(project) or "")
+    if projects:
+        # the department's own 合计 under its projects
+        projects_rows.append(_render([*form, info.unit_code, info.unit_name, "", "",
+                                      f"合计（{len(projects)}个项目）", *_sums(mine, proj_cols),
+                                      indicators, errors_sum, warnings_sum]))
+    finding_rows = []
+    for f in data.get("findings") or []:
+        severity = str(f.get("severity") or "")
+        finding_rows.append(_render([*who, SEVERITY_ZH.get(severity, severity), f.get("sheet"),
+                                     f.get("cell"), f.get("code"), f.get("message"),
+                                     value_text(f.get("value"))]))
+    return SummaryPart(spec_key, spec_id, year, len(projects), department_row, len(values),
+                       projects_rows, indicator_rows, finding_rows,
+                       department_money, list(mine.items()) if projects else [])
+
+
+def _indicators(extra_cols: list[Column], roles: FormRoles, who: list[Any], obj: dict[str, Any],
+                project_name: str) -> list[tuple[str, int]]:
+    rows = []
+    for row in roles.indicators(obj):
+        value = row.value
+        number = json_decimal(value.get("number")) if value else None
+        marker = str(row.marker or "")
+        rows.append(_render([
+            *who, obj.get("sheet"), project_name, row.row, row.level1, row.level2, row.level3,
+            value.get("text") if value else (row.invalid_text or MARKER_TEXT.get(marker)),
+            KIND_ZH.get(value.get("kind") or "", value.get("kind")) if value else None,
+            value.get("comparison") if value else None,
+            Number(number, "General") if number is not None else None,
+            value.get("unit") if value else None,
+            *[_extra_text(row, c.id) for c in extra_cols],
+            {"redacted": "涉密", "not_applicable": "不适用"}.get(marker, marker),
+        ]))
+    return rows
+
+
 class SummaryWorkbook:
     """汇总表.xlsx; call :meth:`add` for each kept return in order, then :meth:`close`.
 
@@ -180,7 +303,8 @@ class SummaryWorkbook:
     def __init__(self, fh: IO[bytes], tmpdir: Path, spec_ids: list[str]) -> None:
         self.wb = TableWorkbook(fh, tmpdir, title="预算绩效目标汇总表", author="xltargets",
                                 created=CREATED)
-        self.dept_cols, self.proj_cols, self.extra_cols = spec_columns(spec_ids)
+        self.spec_key = tuple(spec_ids)
+        self.dept_cols, self.proj_cols, self.extra_cols = columns_for(self.spec_key)
         self.totals: dict[tuple[str, int], Totals] = {}
         who = ["年度", "表样", "单位编码", "单位名称", "状态", "文件"]
         who_w = [6.0, 24.0, 10.0, 28.0, 14.0, 36.0]
@@ -213,46 +337,29 @@ class SummaryWorkbook:
         return group
 
     def add(self, entry: Entry, data: dict[str, Any]) -> None:
-        spec_id = data["spec"]["id"]
-        year = int(data.get("year") or entry.year or 0)
-        group = self._group(spec_id, year)
-        form = [year or None, group.spec_name]
-        who = [*form, entry.unit_code, entry.unit_name, entry.label, entry.rel]
-        roles = FormRoles.of(spec_id)
-        department = data.get("department") or {}
-        per_sheet = finding_counts(data)
-        projects = data.get("projects") or []
+        """One kept return from its JSON (the rows made here rather than in a worker)."""
+        self.add_part(summary_part(self.spec_key, ReturnInfo.of(entry), data), entry.feedback)
+
+    def add_part(self, part: SummaryPart, feedback: str) -> None:
+        """One kept return's rows, made by :func:`summary_part` (in the worker that read it);
+        ``feedback``: its feedback copy, known only once the batch is read."""
+        group = self._group(part.spec_id, part.year)
         group.returns += 1
-        group.projects += len(projects)
-        _add_money(group.department_sums, department, self.dept_cols)
-        self.departments.add([*who, *[_field(department, c) for c in self.dept_cols],
-                              len(projects), entry.errors, entry.warnings,
-                              f"feedback/{entry.feedback}" if entry.feedback else ""])
-        self._indicators(roles, who, department, "")
-        mine: dict[str, Decimal] = {}
-        indicators = errors_sum = warnings_sum = 0
-        for project in projects:
-            sheet = str(project.get("sheet") or "")
-            errors, warnings = per_sheet.get(sheet, [0, 0])
-            count = len(roles.indicators(project))
-            indicators, errors_sum, warnings_sum = (indicators + count, errors_sum + errors,
-                                                    warnings_sum + warnings)
-            _add_money(mine, project, self.proj_cols)
-            self.projects.add([*who, sheet, *[_field(project, c) for c in self.proj_cols],
-                               count, errors, warnings])
-            self._indicators(roles, who, project, roles.project_name(project) or "")
-        if projects:
-            # the department's own 合计 under its projects
-            self.projects.add([*form, entry.unit_code, entry.unit_name, "", "",
-                               f"合计（{len(projects)}个项目）", *_sums(mine, self.proj_cols),
-                               indicators, errors_sum, warnings_sum])
-            for key, value in mine.items():
-                group.project_sums[key] = group.project_sums.get(key, Decimal(0)) + value
-        for f in data.get("findings") or []:
-            severity = str(f.get("severity") or "")
-            self.findings.add([*who, SEVERITY_ZH.get(severity, severity),
-                               f.get("sheet"), f.get("cell"), f.get("code"), f.get("message"),
-                               value_text(f.get("value"))])
+        group.projects += part.projects
+        for key, value in part.department_money:
+            group.department_sums[key] = group.department_sums.get(key, Decimal(0)) + value
+        xml, max_col = part.department
+        last, col = render_row([(f"feedback/{feedback}", TEXT) if feedback else _EMPTY],
+                               start=part.feedback_column)
+        self.departments.add_xml(xml + last + ROW_END, max(max_col, col))
+        for xml, max_col in part.projects_rows:
+            self.projects.add_xml(xml, max_col)
+        for key, value in part.project_money:
+            group.project_sums[key] = group.project_sums.get(key, Decimal(0)) + value
+        for xml, max_col in part.indicator_rows:
+            self.indicators.add_xml(xml, max_col)
+        for xml, max_col in part.finding_rows:
+            self.findings.add_xml(xml, max_col)
 
     def _write_totals(self) -> None:
         for group in self.totals.values():
@@ -275,23 +382,6 @@ class SummaryWorkbook:
             out.append({"spec_id": g.spec_id, "spec_name": g.spec_name, "year": g.year,
                         "returns": g.returns, "projects": g.projects, "amounts": amounts})
         return out
-
-    def _indicators(self, roles: FormRoles, who: list[Any], obj: dict[str, Any],
-                    project_name: str) -> None:
-        for row in roles.indicators(obj):
-            value = row.value
-            number = json_decimal(value.get("number")) if value else None
-            marker = str(row.marker or "")
-            self.indicators.add([
-                *who, obj.get("sheet"), project_name, row.row, row.level1, row.level2, row.level3,
-                value.get("text") if value else (row.invalid_text or MARKER_TEXT.get(marker)),
-                KIND_ZH.get(value.get("kind") or "", value.get("kind")) if value else None,
-                value.get("comparison") if value else None,
-                Number(number, "General") if number is not None else None,
-                value.get("unit") if value else None,
-                *[_extra_text(row, c.id) for c in self.extra_cols],
-                {"redacted": "涉密", "not_applicable": "不适用"}.get(marker, marker),
-            ])
 
     def add_file(self, entry: Entry) -> None:
         row = entry.result_row()

@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +24,11 @@ from ..read import Limits, ReadOptions, read_workbook
 from ..spec import load_spec
 from ..spec.load import SPEC_PATH_ENV
 from ..spec.model import Spec
-from ._faults import cap_detail, cap_submission, max_json_chars
-from ._model import UNEXPECTED, UNREADABLE, FormRoles, ReadOutcome, reason
+from ._faults import cap, cap_detail, cap_submission, max_json_chars
+from ._model import KEPT, UNEXPECTED, UNREADABLE, FormRoles, ReadOutcome, ReturnInfo, reason
 from ._own import Owned, private_copy
 from ._prefill import defend_prefilled
+from ._prepared import prepare
 
 if TYPE_CHECKING:
     from ..read._zip import Package
@@ -132,7 +133,7 @@ def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
         return ReadOutcome(task.index, UNREADABLE, "output_too_large",
                            reason("output_too_large", limit=limit),
                            sha256=data["source"].get("sha256") or "", size=size, mtime=mtime)
-    return ReadOutcome(
+    outcome = ReadOutcome(
         task.index, status, why, message, unit_code=unit_code, unit_name=unit_name,
         template_id=template_id, spec_id=data["spec"]["id"], year=int(data.get("year") or 0),
         errors=len(submission.errors) + changed, warnings=len(submission.warnings),
@@ -143,6 +144,25 @@ def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
         findings=len(data.get("findings") or []),
         json_text=json_text,
     )
+    if _prepare_rows and status in KEPT:
+        outcome = replace(outcome, prepared=_prepared(task.rel, outcome, expected))
+    return outcome
+
+
+def _prepared(rel: str, outcome: ReadOutcome, expected: Expected | None) -> bytes | None:
+    """The return's rows for every output (:mod:`._prepared`), made from its JSON text exactly
+    as the parent would make them (from the text, with the parent's bounds on what it records),
+    for the 汇总表 columns of the specs the batch will have: this return's and the manifest's.
+    None when anything goes wrong: the parent then makes them itself."""
+    try:
+        info = ReturnInfo(rel, outcome.status, cap(outcome.unit_code, 40),
+                          cap(outcome.unit_name, 500), cap(outcome.template_id, 40),
+                          outcome.errors, outcome.warnings, outcome.year)
+        specs = {cap(outcome.spec_id, 100)} | ({expected.spec_id} if expected is not None else set())
+        data = json.loads(outcome.json_text or "")
+        return prepare(tuple(sorted(specs)), info, data).to_bytes()
+    except Exception:
+        return None
 
 
 def _unexpected(expected: Expected, data: dict[str, Any], stamp: dict[str, Any],
@@ -208,15 +228,19 @@ def feedback_task(task: FeedbackTask) -> int:
 #: what the manifest says was sent, given to each worker once (:func:`warm_up`): the set of
 #: template ids of a province is large, and pickling it with every task made a batch quadratic
 _expected: Expected | None = None
+#: make each kept return's rows here (:mod:`._prepared`), not in the parent (:func:`warm_up`)
+_prepare_rows = False
 
 
-def warm_up(expected: Expected | None = None, spec_path: str | None = None) -> None:
+def warm_up(expected: Expected | None = None, spec_path: str | None = None,
+            prepare_rows: bool = False) -> None:
     """Worker initialiser: load the built-in specs once, before the first file's clock starts,
     and keep the manifest's :class:`Expected` for every :class:`ReadTask` that carries none.
     ``spec_path``: the parent's XLTARGETS_SPEC_PATH (a worker forked from a server started
-    earlier has that server's environment)."""
-    global _expected
-    _expected = expected
+    earlier has that server's environment). ``prepare_rows``: make each kept return's rows for
+    the outputs here (:mod:`._prepared`), when the parent has no CPU to spare for them."""
+    global _expected, _prepare_rows
+    _expected, _prepare_rows = expected, prepare_rows
     if spec_path is not None:
         os.environ[SPEC_PATH_ENV] = spec_path
     from ..layout import plan

@@ -106,6 +106,36 @@ def number_cell(ref: str, number: float, style: int | None) -> str | None:
     return f'<c r="{ref}"{s}><v>{number:.16G}</v></c>'
 
 
+#: stands for the row number in a row rendered before its place is known (:func:`render_row`);
+#: no text can hold it (control characters are escaped as ``_x0000_``)
+ROW = "\x00"
+ROW_END = "</row>"
+
+
+def render_row(cells: list[tuple[Any, int | None]], start: int = 0) -> tuple[str, int]:
+    """One row's XML without its closing tag, with :data:`ROW` for the row number, and the
+    highest column it fills (-1: none). A value None or "" leaves the cell empty; values are
+    ``str`` (an inline string) or ``float`` (a number); anything else is written as its ``str``.
+    ``start``: the column of the first cell (the rest of a row rendered in two pieces).
+
+    Rendered where the row is made (a collect worker), placed by :meth:`Sheet.append_xml`."""
+    parts = [f'<row r="{ROW}">'] if start == 0 else []
+    max_col = -1
+    for c, (value, style) in enumerate(cells, start=start):
+        if value is None or value == "":
+            continue
+        ref = _COLUMNS[c] + ROW
+        if isinstance(value, float):
+            cell = number_cell(ref, value, style)
+            if cell is None:
+                cell = string_cell(ref, str(value), style)
+            parts.append(cell)
+        else:
+            parts.append(string_cell(ref, value if isinstance(value, str) else str(value), style))
+        max_col = c
+    return "".join(parts), max_col
+
+
 def _col_width(width: float) -> float:
     """XlsxWriter's character width → the stored width (with the cell padding)."""
     if width < 1:
@@ -125,29 +155,16 @@ class Sheet:
         self.append([(text, HEADER) for text in header])
 
     def append(self, cells: list[tuple[Any, int | None]]) -> None:
-        """``cells``: (value, style) per column; a value None or "" leaves the cell empty.
+        """``cells``: (value, style) per column; see :func:`render_row`."""
+        xml, max_col = render_row(cells)
+        self.append_xml(xml + ROW_END, max_col)
 
-        Values are ``str`` (an inline string) or ``float`` (a number); anything else is
-        written as its ``str``."""
+    def append_xml(self, xml: str, max_col: int) -> None:
+        """A row rendered by :func:`render_row` (closed by the caller): its row number is set."""
         self.rows += 1
-        r = str(self.rows)
-        parts = [f'<row r="{r}">']
-        for c, (value, style) in enumerate(cells):
-            if value is None or value == "":
-                continue
-            ref = _COLUMNS[c] + r
-            if isinstance(value, float):
-                cell = number_cell(ref, value, style)
-                if cell is None:
-                    cell = string_cell(ref, str(value), style)
-                parts.append(cell)
-            else:
-                parts.append(string_cell(ref, value if isinstance(value, str) else str(value),
-                                         style))
-            if c > self.max_col:
-                self.max_col = c
-        parts.append("</row>")
-        self._fh.write("".join(parts))
+        self._fh.write(xml.replace(ROW, str(self.rows)))
+        if max_col > self.max_col:
+            self.max_col = max_col
 
     def close(self) -> None:
         if not self._fh.closed:
