@@ -26,6 +26,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,7 @@ from ..errors import CollectError
 from ..read import Limits
 from ..spec.load import SPEC_PATH_ENV
 from ._db import DatabaseWriter, check_database, run_ids
+from ._entries import EntryStore
 from ._faults import (
     MAX_MESSAGE,
     DatabaseFailure,
@@ -238,7 +240,7 @@ def _within_bounds(text: str) -> bool:
     return '\\"' not in text and max(map(len, text.split('"'))) <= MAX_MESSAGE
 
 
-def run_id(entries: list[Entry], missing: list[dict[str, str]], options: dict[str, Any]) -> str:
+def run_id(entries: Iterable[Entry], missing: list[dict[str, str]], options: dict[str, Any]) -> str:
     """The run's id: a hash of what it read and decided, and of its options.
 
     Content, not time: two runs on an unchanged inbox have the same id and the same bytes;
@@ -284,10 +286,6 @@ class _Reading:
 class _Run:
     def __init__(self, files: list[Any], out: Path, staging: Path, sent: Manifest | None,
                  limits: Limits, jobs: int, password: str | None, feedback: bool) -> None:
-        #: each file's path as text (not the Path objects: memory at 20,000 files)
-        self.paths = [str(f.path) for f in files]
-        #: the files that are symbolic links (inside the inbox): only these are read through one
-        self.links = {i for i, f in enumerate(files) if f.link}
         self.out, self.staging, self.sent, self.limits = out, staging, sent, limits
         self.scratch = staging / "scratch"
         self.jobs, self.password, self.feedback = jobs, password, feedback
@@ -300,14 +298,20 @@ class _Run:
         #: places them); with one worker the parent makes them while that worker reads
         self.prepare_in_workers = jobs > 1
         self.first_feedback = True
-        self.entries = [Entry(i, f.rel) for i, f in enumerate(files)]
-        for entry, f in zip(self.entries, files, strict=True):
+        # each file's path as text (not the Path objects), and whether it is a symbolic link
+        # (inside the inbox): only these are read through one
+        entries = [Entry(i, f.rel, path=str(f.path), link=f.link) for i, f in enumerate(files)]
+        for entry, f in zip(entries, files, strict=True):
             if f.ignored:
                 entry.status, entry.reason, entry.message = IGNORED, f.ignored, reason(f.ignored)
             elif f.problem:
                 entry.status, entry.reason = UNREADABLE, f.problem
                 entry.message = reason(f.problem, why=f.why or "?")
-        self.to_read = [e for e in self.entries if not e.status]
+        #: the files to read, by index
+        self.to_read = array("l", (e.index for e in entries if not e.status))
+        #: every file's entry: objects, or past a bound rows of a side table (:mod:`._entries`)
+        self.entries = EntryStore(entries, staging)
+        del entries
         self.expected = None
         if sent is not None:
             self.expected = Expected(sent.spec_id, sent.year, frozenset(sent.template_ids()),
@@ -315,6 +319,7 @@ class _Run:
         self.pool: WorkerPool | None = None
         self._stack = ExitStack()
         self.missing: list[dict[str, str]] = []
+        self._counts: dict[str, int] | None = None
         self.feedback_done = 0
         self.feedback_failed: list[str] = []
         self.db_counts: dict[str, int] = {}
@@ -347,6 +352,7 @@ class _Run:
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
+        self.entries.close()
 
     # -- pass 1 ------------------------------------------------------------------------------------
 
@@ -359,19 +365,21 @@ class _Run:
 
         def refill() -> None:
             while pool.pending < window:
-                entry = next(todo, None)
-                if entry is None:
+                index = next(todo, None)
+                if index is None:
                     return
-                task = ReadTask(entry.index, entry.rel, self.paths[entry.index],
-                                self.limits, None, str(self.scratch),
-                                follow=entry.index in self.links)
+                entry = self.entries[index]
+                task = ReadTask(entry.index, entry.rel, entry.path, self.limits, None,
+                                str(self.scratch), follow=entry.link)
                 pool.submit(("read", entry.index), read_task, task, self.limits.max_seconds)
 
         completions: Iterable[Done] = _Reading(pool, len(self.to_read), refill, self._drawn)
         if progress is not None:
             completions = progress(completions)
         for done in completions:
-            self._apply(self.entries[done.key[1]], done)
+            entry = self.entries[done.key[1]]
+            self._apply(entry, done)
+            self.entries.put(entry)
         for done in pool.drain():  # the last feedback copies
             self._drawn(done)
 
@@ -403,7 +411,7 @@ class _Run:
         # arrives with its own copies of the same few words: share them. The entry holds the
         # outcome as it came, without its JSON text (that goes to the spool)
         outcome = replace(
-            outcome, json_text=None, message=cap(outcome.message, MAX_MESSAGE),
+            outcome, json_text=None, prepared=None, message=cap(outcome.message, MAX_MESSAGE),
             detail=cap_detail(outcome.detail), unit_code=cap(outcome.unit_code, 40),
             template_id=cap(outcome.template_id, 40), unit_name=cap(outcome.unit_name, 500),
             key=cap(outcome.key, 500), spec_id=sys.intern(cap(outcome.spec_id, 100)),
@@ -463,12 +471,15 @@ class _Run:
     # -- statuses --------------------------------------------------------------------------------
 
     def resolve(self, strategy: str) -> None:
-        groups: dict[tuple[str, int, str], list[Entry]] = {}
+        # by index (the entries themselves may live in the side table): only the groups of more
+        # than one are made into entries
+        by_who: dict[tuple[str, int, str], list[int]] = {}
         for entry in self.entries:
             if entry.kept:
                 who = entry.key or f"sha256:{entry.sha256}"
-                groups.setdefault((entry.spec_id, entry.year, who), []).append(entry)
-        clashes = [g for g in groups.values() if len(g) > 1]
+                by_who.setdefault((entry.spec_id, entry.year, who), []).append(entry.index)
+        clashes = [[self.entries[i] for i in g] for g in by_who.values() if len(g) > 1]
+        del by_who
         if clashes and strategy == "fail":
             raise DuplicateError([[e.rel for e in g] for g in clashes])
         for group in clashes:
@@ -481,16 +492,23 @@ class _Run:
                     entry.status, entry.reason = DUPLICATE, "duplicate"
                     entry.message = reason("duplicate", kept=keep.rel)
                     entry.kept_instead_of = keep.rel
+                    self.entries.put(entry)
         if self.sent is not None:
             self.missing = self._missing(self.sent)
 
     def _missing(self, sent: Manifest) -> list[dict[str, str]]:
-        returned = {e.unit_code for e in self.entries if e.kept and e.unit_code}
-        templates = {e.template_id for e in self.entries if e.kept}
+        returned: set[str] = set()
+        templates: set[str] = set()
         # files that could not be used, once (not once per missing department: a province
         # with thousands of each would make this quadratic)
-        unusable = [(e, Path(e.rel).name) for e in self.entries
-                    if e.status in (UNREADABLE, UNEXPECTED)]
+        unusable: list[tuple[Entry, str]] = []
+        for e in self.entries:
+            if e.kept:
+                if e.unit_code:
+                    returned.add(e.unit_code)
+                templates.add(e.template_id)
+            elif e.status in (UNREADABLE, UNEXPECTED):
+                unusable.append((e, Path(e.rel).name))
         missing = []
         for unit_code, workbooks in sorted(sent.departments().items()):
             if unit_code in returned or any(w.template_id in templates for w in workbooks):
@@ -515,17 +533,27 @@ class _Run:
         ``db_url`` None: the SQLite database is part of the run folder (a copy of the previous
         run's, updated). Otherwise the database's commit and the switch are adjacent, and the
         run id committed with the rows says which run folder they match."""
-        kept = [e for e in self.entries if e.kept]
+        kept = array("l")  # by index: the entries may live in the side table
+        with_findings: list[tuple[int, str]] = []
+        specs = {self.sent.spec_id} if self.sent is not None else set()
+        for e in self.entries:
+            if e.kept:
+                kept.append(e.index)
+                specs.add(e.spec_id)
+                if e.findings:
+                    with_findings.append((e.index, e.rel))
         run_dir = self.staging / "run"
         run_dir.mkdir()
         feedback_dir = run_dir / FEEDBACK_DIR
         feedback_dir.mkdir()
         if feedback:
-            names = feedback_names([e.rel for e in kept if e.findings])
-            for entry in kept:
-                entry.feedback = names.get(entry.rel, "")
-                if entry.feedback:
-                    self._place_feedback(entry, feedback_dir)
+            names = feedback_names([rel for _, rel in with_findings])
+            for index, rel in with_findings:
+                entry = self.entries[index]
+                entry.feedback = names[rel]
+                self._place_feedback(entry, feedback_dir)
+                self.entries.put(entry)
+        del with_findings
         self.run_id = run_id(self.entries, self.missing, {
             "duplicates": duplicates, "feedback": feedback, "title": title,
             "manifest": [self.sent.spec_id, self.sent.year, self.sent.batch,
@@ -539,7 +567,7 @@ class _Run:
             # a run killed between its commit and its switch: this run's commit and switch
             # make the database and the folder one run again
             self.repaired = True
-        spec_ids = sorted({e.spec_id for e in kept} | ({self.sent.spec_id} if self.sent else set()))
+        spec_ids = sorted(specs)
         with ExitStack() as outputs:
             try:
                 db = DatabaseWriter(db_url)
@@ -550,8 +578,9 @@ class _Run:
             summary_fh = outputs.enter_context(open_atomic(run_dir / SUMMARY_NAME, "wb"))
             summary = SummaryWorkbook(summary_fh, self.staging, spec_ids)
             try:
-                for entry in kept:
+                for index in kept:
                     # the rows were made while the batch was read: placed here in input order
+                    entry = self.entries[index]
                     submissions.add(self.load_json(entry))
                     prepared = self.load_prepared(entry)
                     info = ReturnInfo.of(entry)
@@ -561,6 +590,7 @@ class _Run:
                         prepared = prepare(summary.spec_key, info,
                                            json.loads(self.load_json(entry)))
                         self.respool(entry, prepared.to_bytes())  # the report reads it
+                        self.entries.put(entry)
                     db.add_part(prepared.db, entry.feedback)
                     summary.add_part(prepared.summary, entry.feedback)
                 for entry in self.entries:
@@ -628,21 +658,23 @@ class _Run:
     def _department_rows(self) -> Iterator[dict[str, Any]]:
         """The departments table, in key order, made a row at a time (a province has 20,000)."""
         in_manifest = set(self.sent.departments()) if self.sent is not None else set()
-        sources: dict[tuple[str, int, str], Entry | dict[str, str]] = {}
+        # what a row needs, not the entries (which may live in the side table)
+        sources: dict[tuple[str, int, str], tuple[str, ...] | dict[str, str]] = {}
         for e in self.entries:
             if e.kept and e.unit_code:
-                sources[(e.spec_id, e.year, e.unit_code)] = e
+                sources[(e.spec_id, e.year, e.unit_code)] = (e.unit_name, e.status, e.sha256,
+                                                             e.rel, e.template_id)
         if self.sent is not None:
             for m in self.missing:
                 sources[(self.sent.spec_id, self.sent.year, m["unit_code"])] = m
         for key in sorted(sources):
             src = sources[key]
-            if isinstance(src, Entry):
-                yield {"spec_id": src.spec_id, "year": src.year, "unit_code": src.unit_code,
-                       "unit_name": src.unit_name, "status": src.status,
-                       "submission_id": src.sha256, "file": src.rel,
-                       "template_id": src.template_id or None,
-                       "in_manifest": src.unit_code in in_manifest}
+            if isinstance(src, tuple):
+                unit_name, status, sha256, rel, template_id = src
+                yield {"spec_id": key[0], "year": key[1], "unit_code": key[2],
+                       "unit_name": unit_name, "status": status, "submission_id": sha256,
+                       "file": rel, "template_id": template_id or None,
+                       "in_manifest": key[2] in in_manifest}
             else:
                 yield {"spec_id": key[0], "year": key[1], "unit_code": src["unit_code"],
                        "unit_name": src["unit_name"], "status": MISSING,
@@ -659,11 +691,14 @@ class _Run:
     # -- result ------------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        counts = {s: 0 for s in FILE_STATUSES}
-        for e in self.entries:
-            counts[e.status] = counts.get(e.status, 0) + 1
-        counts[MISSING] = len(self.missing)
-        return counts
+        """Files by status, and the missing departments (statuses are final once resolved)."""
+        if self._counts is None:
+            counts = {s: 0 for s in FILE_STATUSES}
+            for e in self.entries:
+                counts[e.status] = counts.get(e.status, 0) + 1
+            counts[MISSING] = len(self.missing)
+            self._counts = counts
+        return dict(self._counts)
 
     def result(self, shown_url: str) -> CollectResult:
         outputs = {name: self.out / name for name in (

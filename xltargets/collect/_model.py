@@ -312,6 +312,9 @@ class Entry:
     feedback: str = ""
     #: technical detail of a failure (a crashed worker's first stderr lines), English
     detail: str = ""
+    #: where the file is (as the scan found it), and whether that is a symbolic link
+    path: str = ""
+    link: bool = False
 
     unit_code = _read("unit_code", "")
     unit_name = _read("unit_name", "")

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from .._atomic import open_atomic
+from ._entries import EntryStore
 from ._model import STATUS_LABELS, Entry
 
 TEMPLATE = "report.html.j2"
@@ -44,7 +45,7 @@ def _return_view(entry: Entry, findings: list[dict[str, Any]]) -> dict[str, Any]
     }
 
 
-def write_report(path: Path, *, entries: list[Entry],
+def write_report(path: Path, *, entries: EntryStore | list[Entry],
                  load: Callable[[Entry], list[dict[str, Any]]],
                  counts: dict[str, int], missing: list[dict[str, Any]], context: dict[str, Any]
                  ) -> None:
@@ -52,7 +53,10 @@ def write_report(path: Path, *, entries: list[Entry],
     (:func:`~._prepared.report_findings`, kept in the spool)."""
 
     def returns() -> Iterator[dict[str, Any]]:
-        for entry in sorted((e for e in entries if e.kept), key=lambda e: (e.unit_code, e.rel)):
+        # sorted by index, not as entries: a province's entries may live in a side table
+        order = sorted((e.unit_code, e.rel, e.index) for e in entries if e.kept)
+        for _, _, index in order:
+            entry = entries[index]
             yield _return_view(entry, load(entry))
 
     def others() -> Iterator[Entry]:
