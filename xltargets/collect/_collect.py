@@ -90,6 +90,7 @@ from ._work import (
     FeedbackTask,
     ReadOutcome,
     ReadTask,
+    draw_feedback,
     feedback_task,
     read_task,
     warm_up,
@@ -294,8 +295,9 @@ class _Run:
         #: entries whose copy was drawn / failed (the failure's code)
         self.drawn: set[int] = set()
         self.draw_failed: dict[int, str] = {}
-        #: the 汇总表 rows are made by the workers when they have the CPUs (the parent then only
-        #: places them); with one worker the parent makes them while that worker reads
+        #: the 汇总表 rows are made and the feedback copies drawn by the workers when they have
+        #: the CPUs (the parent then only places them); with one worker the parent does both
+        #: while that worker reads
         self.prepare_in_workers = jobs > 1
         self.first_feedback = True
         # each file's path as text (not the Path objects), and whether it is a symbolic link
@@ -388,11 +390,23 @@ class _Run:
         renamed into the run folder if the return is kept, see :meth:`write`)."""
         if not self.feedback or self.pool is None or not entry.findings:
             return
-        self.pool.submit(("feedback", entry.index), feedback_task, FeedbackTask(
-            text, str(self.drafts / f"{entry.index}.xlsx"), self.password), FEEDBACK_SECONDS)
         if self.first_feedback:
             checkpoint("feedback")
             self.first_feedback = False
+        task = FeedbackTask(text, str(self.drafts / f"{entry.index}.xlsx"), self.password)
+        if self.prepare_in_workers:
+            self.pool.submit(("feedback", entry.index), feedback_task, task, FEEDBACK_SECONDS)
+            return
+        # one worker: it reads on while this process, otherwise idle, draws the copy (the
+        # generator's own code on our own JSON; an error is the copy's, never the batch's)
+        try:
+            draw_feedback(task, self.expected)
+        except OSError:
+            raise  # the disk's (the run's private folder), not the copy's
+        except Exception:
+            self.draw_failed[entry.index] = "internal_error"
+        else:
+            self.drawn.add(entry.index)
 
     def _drawn(self, done: Done) -> None:
         if done.failure is None:
@@ -656,30 +670,22 @@ class _Run:
                      counts=counts, missing=self.missing, context=context)
 
     def _department_rows(self) -> Iterator[dict[str, Any]]:
-        """The departments table, in key order, made a row at a time (a province has 20,000)."""
+        """The departments table, a row at a time (a province has 20,000): every kept return
+        with a unit code in input order, then the missing departments. Rows are upserted, so
+        should two kept returns share a key the later one's row is the one left, as before."""
         in_manifest = set(self.sent.departments()) if self.sent is not None else set()
-        # what a row needs, not the entries (which may live in the side table)
-        sources: dict[tuple[str, int, str], tuple[str, ...] | dict[str, str]] = {}
         for e in self.entries:
             if e.kept and e.unit_code:
-                sources[(e.spec_id, e.year, e.unit_code)] = (e.unit_name, e.status, e.sha256,
-                                                             e.rel, e.template_id)
+                yield {"spec_id": e.spec_id, "year": e.year, "unit_code": e.unit_code,
+                       "unit_name": e.unit_name, "status": e.status, "submission_id": e.sha256,
+                       "file": e.rel, "template_id": e.template_id or None,
+                       "in_manifest": e.unit_code in in_manifest}
         if self.sent is not None:
             for m in self.missing:
-                sources[(self.sent.spec_id, self.sent.year, m["unit_code"])] = m
-        for key in sorted(sources):
-            src = sources[key]
-            if isinstance(src, tuple):
-                unit_name, status, sha256, rel, template_id = src
-                yield {"spec_id": key[0], "year": key[1], "unit_code": key[2],
-                       "unit_name": unit_name, "status": status, "submission_id": sha256,
-                       "file": rel, "template_id": template_id or None,
-                       "in_manifest": key[2] in in_manifest}
-            else:
-                yield {"spec_id": key[0], "year": key[1], "unit_code": src["unit_code"],
-                       "unit_name": src["unit_name"], "status": MISSING,
-                       "submission_id": None, "file": None,
-                       "template_id": src["template_ids"].split("、")[0] or None,
+                yield {"spec_id": self.sent.spec_id, "year": self.sent.year,
+                       "unit_code": m["unit_code"], "unit_name": m["unit_name"],
+                       "status": MISSING, "submission_id": None, "file": None,
+                       "template_id": m["template_ids"].split("、")[0] or None,
                        "in_manifest": True}
 
     def _scope(self) -> set[tuple[str, int]]:

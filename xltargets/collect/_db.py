@@ -330,22 +330,25 @@ class DatabaseWriter:
         try:
             self.flush()
             conn = self._conn
-            keep_departments: set[tuple[str, int, str]] = set()
+            # the unit codes this run keeps, per spec and year (not the rows: 20,000 of them)
+            keep_departments: dict[tuple[str, int], set[str]] = {}
             chunk: list[tuple[Any, ...]] = []
             names = [c.name for c in departments.columns]
             for row in department_rows:
-                keep_departments.add((row["spec_id"], row["year"], row["unit_code"]))
+                keep_departments.setdefault((row["spec_id"], row["year"]), set()).add(
+                    row["unit_code"])
                 row["in_manifest"] = self._bool(row["in_manifest"])
                 chunk.append(tuple(row[n] for n in names))
                 if len(chunk) >= self._batch:
                     self._write(departments, chunk)
                     chunk = []
             self._write(departments, chunk)
-            self.counts["departments"] = len(keep_departments)
+            self.counts["departments"] = sum(len(units) for units in keep_departments.values())
             for spec_id, year in sorted(scope):
                 existing = conn.execute(select(departments.c.unit_code).where(and_(
                     departments.c.spec_id == spec_id, departments.c.year == year))).scalars().all()
-                stale = [u for u in existing if (spec_id, year, u) not in keep_departments]
+                kept_units = keep_departments.get((spec_id, year), set())
+                stale = [u for u in existing if u not in kept_units]
                 for chunk_ids in _chunks(stale):
                     conn.execute(delete(departments).where(and_(
                         departments.c.spec_id == spec_id, departments.c.year == year,

@@ -211,14 +211,19 @@ def _spec(spec_id: str) -> Spec:
 
 def feedback_task(task: FeedbackTask) -> int:
     """Draw one feedback copy and write it (atomically); returns its size in bytes."""
+    return draw_feedback(task, _expected)
+
+
+def draw_feedback(task: FeedbackTask, expected: Expected | None) -> int:
+    """:func:`feedback_task` with the manifest's :class:`Expected` given (in the parent)."""
     from ._feedback import feedback_workbook  # the generator: loaded by the first copy only
 
     data = json.loads(task.json_text)
     spec = _spec(data["spec"]["id"])
     prefilled: tuple[Prefilled, ...] = ()
-    if _expected is not None:  # the manifest: lock again what the template was sent with
+    if expected is not None:  # the manifest: lock again what the template was sent with
         stamp = (data.get("source") or {}).get("stamp") or {}
-        prefilled = _expected.prefilled.get(str(stamp.get("template_id") or ""), ())
+        prefilled = expected.prefilled.get(str(stamp.get("template_id") or ""), ())
     workbook = feedback_workbook(spec, data, password=task.password, prefilled=prefilled)
     os.makedirs(os.path.dirname(task.target) or ".", exist_ok=True)
     write_bytes(task.target, workbook)
