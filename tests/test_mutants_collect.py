@@ -20,6 +20,7 @@ import pytest
 from forms import CLEAN, write_fill
 
 from xltargets.collect._collect import DuplicateError, _Run
+from xltargets.collect._entries import EntryStore
 from xltargets.collect._model import Entry, ReadOutcome
 from xltargets.collect._work import _saved_time
 from xltargets.read import Limits
@@ -36,7 +37,7 @@ def entry(i: int, rel: str, *, status: str = "accepted", key: str = "224001", ye
 
 
 def resolve(entries: list[Entry], strategy: str, sent=None) -> dict[str, tuple[str, str, str]]:
-    run = SimpleNamespace(entries=entries, sent=sent, missing=[])
+    run = SimpleNamespace(entries=EntryStore(entries, Path(".")), sent=sent, missing=[])
     run._missing = lambda manifest: _Run._missing(run, manifest)  # type: ignore[arg-type]
     _Run.resolve(run, strategy)  # type: ignore[arg-type]
     assert all(e.reason == "duplicate" for e in entries if e.status == "duplicate")

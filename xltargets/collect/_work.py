@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._atomic import write_bytes
 from ..errors import WorkbookError
-from ..read import Limits, ReadOptions, read_workbook
+from ..read import Limits, ReadOptions, open_package, read_workbook
+from ..read._zip import Package
 from ..spec import load_spec
 from ..spec.load import SPEC_PATH_ENV
 from ..spec.model import Spec
@@ -31,7 +32,6 @@ from ._prefill import defend_prefilled
 from ._prepared import prepare
 
 if TYPE_CHECKING:
-    from ..read._zip import Package
     from ._manifest import Prefilled
 
 #: WorkbookError codes that say "a workbook, but not one of our forms": status ``unexpected``
@@ -179,18 +179,26 @@ def _unexpected(expected: Expected, data: dict[str, Any], stamp: dict[str, Any],
     return "", ""
 
 
-def _saved_time(pkg: Package) -> float | None:
+def _saved_time(source: Package | str | os.PathLike[str], limits: Limits | None = None
+                ) -> float | None:
     """When the workbook was last saved, by its own core properties (UTC), or None.
 
     A better "newest" than the file's modification time, which mail clients and USB copies reset.
-    Read from the package the reader has just opened and checked (its zip directory is already
-    parsed): at most the first 64 KB of docProps/core.xml are inflated, within the reader's limits.
+    ``source``: the package the reader has just opened and checked (its zip directory already
+    parsed; a worker does that), or a file's path (opened here with the reader's checks). At most
+    the first 64 KB of docProps/core.xml are inflated, within the reader's limits.
     """
-    name = pkg.find(CORE_PART)
+    if not isinstance(source, Package):
+        try:
+            with open_package(source, limits or Limits()) as pkg:
+                return _saved_time(pkg)
+        except (WorkbookError, OSError, ValueError):
+            return None
+    name = source.find(CORE_PART)
     if name is None:
         return None
     try:
-        head = pkg.read_head(name, 64 * 1024)
+        head = source.read_head(name, 64 * 1024)
     except (WorkbookError, OSError, ValueError):
         return None
     match = _CORE_MODIFIED.search(head)
