@@ -220,11 +220,19 @@ def generate(
     projects: Annotated[int | None, typer.Option(help="Blank template with N project sheets.", min=0, max=200)] = None,
     batch: Annotated[str, typer.Option(help="Label of this distribution round (part of template ids).")] = "",
     password: PasswordOpt = None,
+    indicator_rows: Annotated[int | None, typer.Option(
+        help="指标表的行数（河北、上海表样默认15行）；名单的“指标行数”列可为单个部门另定。")] = None,
+    category_rows: Annotated[int | None, typer.Option(
+        help="按类别印好的指标表每类的行数（湖南表样默认2行，数量、质量指标3行）；"
+             "名单的“每类指标行数”列可为单个部门另定。")] = None,
+    rows: Annotated[list[str] | None, typer.Option(
+        help="其他表格或列表的行数，写作 编号或名称=行数，可重复，如 --rows sub_goals=12。")] = None,
 ) -> None:
     """Write locked Excel templates (one per department with --roster, or one blank)."""
     from rich.progress import track
 
     from .generate import generate_batch, generate_blank
+    from .layout.capacity import Capacity, requested
     from .spec import load_spec
 
     if (roster is None) == (projects is None):
@@ -232,14 +240,18 @@ def generate(
         raise typer.Exit(2)
     _output_dir(out_dir)
     s = load_spec(spec)
+    asked = requested(s, indicator_rows=indicator_rows, category_rows=category_rows,
+                      rows=rows or ())
+    Capacity.of(s, asked)  # out of bounds: one Chinese line and exit 2, before any work
     if roster is not None:
         manifest = generate_batch(
-            s, year, roster, out_dir, password=password, batch=batch,
+            s, year, roster, out_dir, password=password, batch=batch, rows=asked,
             progress=lambda items: track(items, description="生成模板", console=err.real(),
                                          disable=not err.is_terminal))
         out.print(f"已生成 {len(manifest['workbooks'])} 个工作簿 → {out_dir}（清单 manifest.json）")
     else:
-        path = generate_blank(s, year, projects or 0, out_dir, password=password, batch=batch)
+        path = generate_blank(s, year, projects or 0, out_dir, password=password, batch=batch,
+                              rows=asked)
         out.print(f"已生成空白模板 → {path}")
 
 

@@ -31,15 +31,19 @@ class Stamp:
     unit_name: str = ""
     region_code: str = ""
     tool_version: str = ""
+    #: rows that differ from the spec (:class:`xltargets.layout.capacity.Capacity` text,
+    #: ``indicators=20``); empty for the spec's own rows, and then not written at all, so a
+    #: template without overrides is the same file as before capacity existed
+    capacity: str = ""
 
     def items(self) -> list[tuple[str, str]]:
-        return [(k, str(v)) for k, v in asdict(self).items()]
+        return [(k, str(v)) for k, v in asdict(self).items() if k != "capacity" or v]
 
     def properties(self) -> dict[str, str]:
         return {PROPERTY_PREFIX + k: v for k, v in self.items()}
 
     def to_json(self) -> dict[str, object]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "capacity" or v}
 
     @classmethod
     def from_mapping(cls, data: dict[str, str]) -> Stamp | None:

@@ -22,6 +22,7 @@ from typing import Any
 from ..findings import SEVERITY_ZH
 from ..generate import Department, build_template
 from ..layout import Layout, plan
+from ..layout.capacity import Capacity, CapacityError
 from ..layout.model import Place
 from ..spec.model import Kind, Spec
 from ..submission import json_decimal
@@ -44,7 +45,7 @@ def submission_values(spec: Spec, submission: Mapping[str, Any]) -> tuple[Values
     typed, and a marker as its word (涉密, ……). Returns the values and the project count.
     """
     projects = list(submission.get("projects") or [])
-    layout = plan(spec, len(projects))
+    layout = plan(spec, len(projects), submission_capacity(spec, submission))
     by_sheet: dict[str, Mapping[str, Any]] = {}
     department = submission.get("department") or {}
     for sheet in layout.sheets:
@@ -89,6 +90,16 @@ def submission_values(spec: Spec, submission: Mapping[str, Any]) -> tuple[Values
                         cells[inp.path] = value
         values[sheet.name] = cells
     return values, len(projects)
+
+
+def submission_capacity(spec: Spec, submission: Mapping[str, Any]) -> Capacity:
+    """The rows of the template a submission was read from (its stamp): the feedback copy is
+    drawn with the same rows, so every row the department filled has its place again."""
+    stamp = (submission.get("source") or {}).get("stamp") or {}
+    try:
+        return Capacity.parse(str(stamp.get("capacity") or ""), spec)
+    except CapacityError:
+        return Capacity()  # the reader refuses such a stamp: a JSON from elsewhere gets the spec's
 
 
 def _scalar(obj: Mapping[str, Any], key: str, kind: Kind) -> Any:
@@ -171,7 +182,8 @@ def feedback_workbook(spec: Spec, submission: Mapping[str, Any], *,
     values, count = submission_values(spec, submission)
     stamp = ((submission.get("source") or {}).get("stamp")) or {}
     year = int(submission.get("year") or stamp.get("year") or 0)
-    layout = plan(spec, count)
+    capacity = submission_capacity(spec, submission)
+    layout = plan(spec, count, capacity)
     department = None
     if stamp.get("unit_code"):
         # the same prefilled, locked unit code and name as the template that was sent out
@@ -185,5 +197,6 @@ def feedback_workbook(spec: Spec, submission: Mapping[str, Any], *,
     built = build_template(spec, year, department=department, projects=count, password=password,
                            values=values, comments=finding_comments(layout, findings),
                            extra_sheets=[(FINDINGS_SHEET, findings_rows(findings))],
-                           template_id=original if _TEMPLATE_ID.fullmatch(original) else None)
+                           template_id=original if _TEMPLATE_ID.fullmatch(original) else None,
+                           capacity=capacity)
     return built.data

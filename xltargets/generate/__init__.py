@@ -16,6 +16,7 @@ from .. import __version__
 from .._atomic import write_bytes, write_text
 from ..errors import OutputError
 from ..layout import Layout, plan
+from ..layout.capacity import SPEC_ROWS, Capacity, bare_label, blocks, rows_of
 from ..spec.load import spec_hash
 from ..spec.model import Spec
 from ..stamp import Stamp
@@ -100,14 +101,18 @@ def build_template(spec: Spec, year: int, *, department: Department | None = Non
                    comments: dict[str, dict[str, str]] | None = None,
                    extra_sheets: list[tuple[str, list[list[Any]]]] | None = None,
                    created: dt.datetime = FIXED_CREATED,
-                   template_id: str | None = None) -> Built:
+                   template_id: str | None = None, capacity: Capacity = SPEC_ROWS) -> Built:
     """One workbook, in memory. ``values`` fills input cells (examples, feedback copies).
 
     ``template_id`` keeps the id of a template sent out earlier (a feedback copy must come back
-    as the same template); by default the id is derived from the inputs."""
+    as the same template); by default the id is derived from the inputs. ``capacity``: rows of
+    the tables and lists where they differ from the spec (recorded in the stamp, so the reader
+    plans the same rows)."""
     count = len(department.projects) if department is not None and projects is None else (projects or 0)
-    layout = plan(spec, count)
-    payload = [p for p in department.projects] if department else count
+    layout = plan(spec, count, capacity)
+    payload: Any = [p for p in department.projects] if department else count
+    if capacity:
+        payload = [payload, capacity.text()]  # only then: ids of default templates never change
     stamp = Stamp(
         spec_id=spec.id, spec_version=spec.version, spec_hash=spec_hash(spec),
         template_id=template_id or make_template_id(
@@ -117,6 +122,7 @@ def build_template(spec: Spec, year: int, *, department: Department | None = Non
         unit_name=department.unit_name if department else "",
         region_code=department.region_code if department else "",
         tool_version=__version__,
+        capacity=capacity.text(),
     )
     prefill, locked, context = _prefill(spec, layout, department, year)
     merged = {k: dict(v) for k, v in prefill.items()}
@@ -154,8 +160,12 @@ def file_name(dept: Department, year: int) -> str:
 def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Path, *,
                    password: str | None = None, batch: str = "",
                    progress: Callable[[Iterable[Department]], Iterable[Department]] | None = None,
-                   ) -> dict[str, Any]:
-    """One workbook per roster department, and the distribution manifest (manifest.json)."""
+                   rows: dict[str, int] | None = None) -> dict[str, Any]:
+    """One workbook per roster department, and the distribution manifest (manifest.json).
+
+    ``rows``: block id -> rows for every department (:func:`~xltargets.layout.capacity.requested`);
+    a department's own roster columns (指标行数 …) take precedence for its workbook."""
+    Capacity.of(spec, rows or {})  # a bad request fails before the roster is read
     departments = read_roster(roster, spec)
     # a prefilled value is locked: one that breaks a rule would get every return rejected
     check_roster(spec, year, departments, roster, lambda n: plan(spec, n), _prefilled)
@@ -163,7 +173,9 @@ def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Pat
     entries = []
     iterable: Iterable[Department] = progress(departments) if progress else departments
     for dept in iterable:
-        built = build_template(spec, year, department=dept, password=password, batch=batch)
+        capacity = Capacity.of(spec, {**(rows or {}), **dept.rows})  # the roster's are checked
+        built = build_template(spec, year, department=dept, password=password, batch=batch,
+                               capacity=capacity)
         name = file_name(dept, year)
         _write(out / name, built.data)
         entries.append({
@@ -175,6 +187,8 @@ def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Pat
             "sha256": hashlib.sha256(built.data).hexdigest(),
             # collect compares each return with these: a locked value changed is an error
             "prefilled": built.prefilled_fields(),
+            # the rows of each table and list (the reader learns them from the stamp)
+            "rows": capacity_rows(spec, capacity),
         })
     manifest = {
         "format": MANIFEST_FORMAT,
@@ -192,11 +206,22 @@ def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Pat
     return manifest
 
 
+def capacity_rows(spec: Spec, capacity: Capacity) -> dict[str, int]:
+    """Every block's rows (per category for a skeleton table) under ``capacity``."""
+    return {b.id: rows_of(b, capacity) for b in blocks(spec).values()}
+
+
 def generate_blank(spec: Spec, year: int, projects: int, out_dir: str | Path, *,
-                   password: str | None = None, batch: str = "") -> Path:
-    built = build_template(spec, year, projects=projects, password=password, batch=batch)
+                   password: str | None = None, batch: str = "",
+                   rows: dict[str, int] | None = None) -> Path:
+    capacity = Capacity.of(spec, rows or {})
+    built = build_template(spec, year, projects=projects, password=password, batch=batch,
+                           capacity=capacity)
     out = _out_dir(out_dir)
-    path = out / f"{spec.id}_{year}_空白模板_{projects}个项目.xlsx"
+    known = blocks(spec)  # the rows asked for are in the name: another capacity, another file
+    more = "".join(f"_{bare_label(known[key].label)}{'每类' if known[key].kind == 'category' else ''}"
+                   f"{value}行" for key, value in capacity.rows)
+    path = out / f"{spec.id}_{year}_空白模板_{projects}个项目{more}.xlsx"
     _write(path, built.data)
     return path
 

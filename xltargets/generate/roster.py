@@ -11,7 +11,14 @@ unit_name      单位名称      required
 region_code    区划编码      optional, 6 digits; checked against project codes
 <project field> its label    any prefillable field of the project sheet (project_code,
                             project_name, budget_total …); one row per project
+indicator_rows 指标行数      optional: this department's indicator rows per table (a free
+                            indicator table, as ``generate --indicator-rows``)
+category_rows  每类指标行数  optional: rows per category (a skeleton table, as
+                            ``generate --category-rows``)
 ============== ============ ===========================================================
+
+The two row columns exist only where the spec has such a table. A department gets the largest
+number given on any of its rows; blank means the spec's rows (or the generate option's).
 
 A department with several projects has one row per project; a row with no project columns
 filled gives a department without projects. See ``examples/roster-hebei.csv``.
@@ -28,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RosterError, XltargetsError, os_error_zh
+from ..layout.capacity import Capacity, CapacityError, requested, shortcuts
 from ..spec.model import FieldSpec, Kind, Spec
 from ..values import parse_code, parse_money, parse_text
 
@@ -44,6 +52,8 @@ class Department:
     row: int = 0
     #: the roster row of each project (same order as ``projects``), for messages
     project_rows: list[int] = field(default_factory=list)
+    #: rows this department needs (block id -> rows) from the roster's 指标行数/每类指标行数
+    rows: dict[str, int] = field(default_factory=dict)
 
     def row_of(self, project: int | None) -> int:
         """The roster row of project number ``project`` (1-based), or the department's row."""
@@ -67,8 +77,10 @@ def read_roster(path: str | Path, spec: Spec) -> list[Department]:
     pfields = project_fields(spec)
     by_label = {v: k for k, v in DEPARTMENT_COLUMNS.items()}
     by_label.update({f.label: f.id for f in pfields.values()})
+    row_columns = shortcuts(spec)
+    by_label.update({v: k for k, v in row_columns.items()})
     header = [_header(h, by_label) for h in rows[0]]
-    known = set(DEPARTMENT_COLUMNS) | set(pfields)
+    known = set(DEPARTMENT_COLUMNS) | set(pfields) | set(row_columns)
     for i, name in enumerate(header):
         if name and name not in known:
             raise RosterError(
@@ -101,6 +113,7 @@ def read_roster(path: str | Path, spec: Spec) -> list[Department]:
             raise RosterError(
                 f"单位编码{code}重复：第{dept.row}行为“{dept.unit_name}”，本行为“{name}”",
                 path=path, row=number)
+        _rows_needed(spec, dept, record, row_columns, path, number)
         project = _project(spec, record, pfields, path, number)
         if project:
             pcode = project.get(spec.roles.project_code) if spec.roles.project_code else None
@@ -114,6 +127,28 @@ def read_roster(path: str | Path, spec: Spec) -> list[Department]:
     if not departments:
         raise RosterError("名单中没有单位", path=path)
     return list(departments.values())
+
+
+def _rows_needed(spec: Spec, dept: Department, record: dict[str, Any], columns: dict[str, str],
+                 path: Path, number: int) -> None:
+    """The 指标行数/每类指标行数 of one roster row, checked and merged into the department's."""
+    for column, label in columns.items():
+        raw = record.get(column)
+        text = str(raw if raw is not None else "").strip()
+        if not text:
+            continue
+        if text.endswith(".0"):
+            text = text[:-2]  # a number cell of an .xlsx roster
+        if not text.isdigit() or len(text) > 6:
+            raise RosterError(f"{label}“{text[:20]}”应为整数", path=path, row=number)
+        try:
+            asked = (requested(spec, indicator_rows=int(text)) if column == "indicator_rows"
+                     else requested(spec, category_rows=int(text)))
+            Capacity.of(spec, asked)  # within the bounds
+        except CapacityError as exc:
+            raise RosterError(f"{label}：{exc}", path=path, row=number) from None
+        for block_id, n in asked.items():
+            dept.rows[block_id] = max(n, dept.rows.get(block_id, 0))
 
 
 def _unit_code_field(spec: Spec) -> FieldSpec | None:

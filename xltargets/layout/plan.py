@@ -18,6 +18,7 @@ from ..rules import CellCondition, CheckFormula, ExcelSheet
 from ..spec.load import FORMULA_MAX, spec_hash
 from ..spec.model import FieldSpec, SheetSpec, Spec, TableSpec
 from . import live
+from .capacity import SPEC_ROWS, Capacity
 from .kinds import cell_conditions, limits_for, validation_options
 from .model import (
     Box,
@@ -49,21 +50,22 @@ HEADER_ROW_HEIGHT = 30.0
 LEVEL1_NAME = "tax_l1"
 LEVEL2_PREFIX = "tax_l2_"
 
-_cache: dict[tuple[str, int], Layout] = {}
+_cache: dict[tuple[str, int, str], Layout] = {}
 _cache_lock = threading.Lock()
 _jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
 
 
-def plan(spec: Spec, project_count: int) -> Layout:
-    """The layout of a workbook of ``spec`` with ``project_count`` project sheets."""
+def plan(spec: Spec, project_count: int, capacity: Capacity = SPEC_ROWS) -> Layout:
+    """The layout of a workbook of ``spec`` with ``project_count`` project sheets and the rows
+    ``capacity`` gives its tables and lists (the spec's own rows by default)."""
     if project_count < 0:
         raise ValueError("project_count must be >= 0")
-    key = (spec_hash(spec) + spec.id, project_count)
+    key = (spec_hash(spec) + spec.id, project_count, capacity.text())
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    layout = _plan(spec, project_count)
+    layout = _plan(spec, project_count, capacity)
     with _cache_lock:
         if len(_cache) > 256:
             _cache.clear()
@@ -71,15 +73,15 @@ def plan(spec: Spec, project_count: int) -> Layout:
     return layout
 
 
-def _plan(spec: Spec, project_count: int) -> Layout:
+def _plan(spec: Spec, project_count: int, capacity: Capacity) -> Layout:
     lists, level1_names, list_names = _lists_sheet(spec)
     sheets: list[SheetLayout] = []
     for sheet in spec.sheets:
         if sheet.repeat == "per_project":
             for n in range(1, project_count + 1):
-                sheets.append(_SheetPlanner(spec, sheet, n, list_names).run())
+                sheets.append(_SheetPlanner(spec, sheet, n, list_names, capacity).run())
         else:
-            sheets.append(_SheetPlanner(spec, sheet, None, list_names).run())
+            sheets.append(_SheetPlanner(spec, sheet, None, list_names, capacity).run())
     return Layout(
         spec_id=spec.id,
         spec_version=spec.version,
@@ -134,8 +136,9 @@ def _lists_sheet(spec: Spec) -> tuple[ListsSheet, dict[str, str], dict[str, str]
 
 class _SheetPlanner:
     def __init__(self, spec: Spec, sheet: SheetSpec, n: int | None,
-                 list_names: dict[str, str]) -> None:
+                 list_names: dict[str, str], capacity: Capacity) -> None:
         self.spec = spec
+        self.capacity = capacity
         self.sheet = sheet
         self.n = n
         self.name = sheet_name(sheet, n)
@@ -233,7 +236,7 @@ class _SheetPlanner:
         return cell
 
     def _list_block(self, f: FieldSpec, side_label: str | None, side_span: int) -> None:
-        rows = f.rows or 1
+        rows = self.capacity.get(f.id) or f.rows or 1
         r0 = self.row
         c0 = 0
         if side_label is not None:
@@ -267,14 +270,18 @@ class _SheetPlanner:
         # a skeleton table's level columns are checked to exist when the spec loads
         level1_col, level2_col = t.level1 or "", t.level2 or ""
         fixed_cols = {level1_col, level2_col} if t.style == "skeleton" else set()
+        wanted = self.capacity.get(t.id)
         if t.style == "free":
-            plan_rows: list[dict[str, str]] = [{} for _ in range(t.rows)]
+            plan_rows: list[dict[str, str]] = [{} for _ in range(wanted or t.rows)]
         else:
             plan_rows = []
             for node in self.spec.taxonomy:
                 block_start = body + len(plan_rows)
                 for l2 in node.level2:
                     k = t.category_rows.get(l2, t.rows_per_category)
+                    if wanted is not None:
+                        # every category gets the rows asked for; one the spec gives more keeps them
+                        k = max(wanted, t.category_rows.get(l2, 0))
                     c1, c2 = starts[level2_col]
                     r = body + len(plan_rows)
                     self._text(Box(r, c1, r + k - 1, c2), t.level_labels.get(l2, l2), "fixed")

@@ -54,6 +54,7 @@ MESSAGES: dict[str, str] = {
     "wrong_spec": "该文件是“{spec}”（版本{version}）模板，不是指定的“{expected}”（版本{expected_version}）",
     "too_many_projects": "项目表过多（超过{limit}个），不是本系统下发的模板，已拒绝读取",
     "too_many_sheets": "工作表过多（超过{limit}个），不是本系统下发的模板，已拒绝读取",
+    "bad_capacity": "文件的模板标记中行数设置无效（{why}），不是本系统下发的模板，已拒绝读取",
     "shared_sheet_part": "文件结构异常（多个工作表指向同一份内容），不是本系统下发的模板，已拒绝读取",
 }
 

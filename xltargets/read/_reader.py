@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import SpecError, WorkbookError, XltargetsError
 from ..findings import Finding, Severity
 from ..layout import Layout, SheetLayout, live, plan, sheet_name
+from ..layout.capacity import Capacity, CapacityError
 from ..layout.model import Input, a1, a1_position
 from ..spec import load_spec
 from ..spec.load import builtin_ids, spec_hash
@@ -42,7 +43,8 @@ from ._safety import Limits, Package, check_parts_for_calamine, open_package, wo
 
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 #: refusals that say "not our form": a hostile part elsewhere in the file is named instead
-_NOT_OURS = frozenset({"unknown_form", "unknown_spec", "too_many_sheets", "shared_sheet_part"})
+_NOT_OURS = frozenset({"unknown_form", "unknown_spec", "too_many_sheets", "shared_sheet_part",
+                       "bad_capacity"})
 #: share of a sheet's printed labels that may differ before the sheet is "not our template"
 LABEL_MISMATCH_LIMIT = 0.5
 #: where the stamp's copy is looked for on a lists sheet: its first rows and columns
@@ -144,7 +146,7 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:
             findings.append(Finding(
                 Severity.warning, "project_count_changed",
                 f"下发模板含{stamp.project_count}个项目表，收回的文件有{count}个", value=count))
-    layout = plan(spec, count)
+    layout = plan(spec, count, _capacity(stamp, spec, path))
     cells = _extract(layout, parts, pkg, styles, findings)
     source = {
         "file": path.name,
@@ -155,6 +157,18 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:
         "macros": pkg.has_macros,
     }
     return RawWorkbook(path, stamp, spec, layout, cells, findings, source, pkg.has_macros)
+
+
+def _capacity(stamp: Stamp | None, spec: Spec, path: Path) -> Capacity:
+    """The rows the template was generated with (its stamp), within the bounds a template can
+    have: a forged stamp never makes the plan allocate what it claims. No stamp, or a stamp of a
+    template generated before capacity existed: the spec's rows."""
+    if stamp is None or not stamp.capacity:
+        return Capacity()
+    try:
+        return Capacity.parse(stamp.capacity, spec)
+    except CapacityError as exc:
+        raise workbook_error("bad_capacity", path=path, why=str(exc)[:120]) from None
 
 
 def _check_sheets(parts: WorkbookParts, pkg: Package, path: Path) -> None:
