@@ -235,3 +235,22 @@ def test_blocks_of_every_builtin_spec():
     assert got["hunan"] == {"indicators": ("category", 2)}
     assert got["shanghai-district"] == {"indicators": ("table", 15)}
     assert re.fullmatch(r"[a-z_=0-9,]*", Capacity.of(load_spec("hunan"), {"indicators": 5}).text())
+
+
+def test_default_sheets_keep_the_spec_print_setup_and_taller_ones_break_between_blocks():
+    for spec_id in ("hebei-county", "hunan", "shanghai-district"):
+        spec = load_spec(spec_id)
+        assert all(not s.row_breaks and s.pages == 1 for s in plan(spec, 2).sheets)
+    hunan = load_spec("hunan")
+    layout = plan(hunan, 1, Capacity.of(hunan, {"indicators": 8}))
+    for sheet in layout.sheets:
+        assert sheet.pages == 0 and len(sheet.row_breaks) >= 2
+        labels = [st for st in sheet.statics if st.text == "产出指标"]
+        # the 一级 label is cut into one piece per page, each piece whole on its page
+        assert len(labels) >= 2
+        for b in sheet.row_breaks:
+            for box in [st.box for st in sheet.statics] + [i.box for i in sheet.inputs]:
+                assert not box.r1 < b <= box.r2, (sheet.name, b, box)
+        # together the pieces cover the rows the label covered
+        rows = sorted(r for st in labels for r in range(st.box.r1, st.box.r2 + 1))
+        assert rows == list(range(rows[0], rows[0] + 8 * 4))

@@ -357,6 +357,8 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
         _ok(ws.conditional_format(ref, {"type": "no_blanks", "format": fmts.get("check")}), "highlight")
         _ok(ws.conditional_format(ref, {"type": "blanks", "format": fmts.get("check")}), "highlight")
     _print_setup(ws, sheet.repeat_rows, sheet.landscape, pages=sheet.pages)
+    if sheet.row_breaks:
+        ws.set_h_pagebreaks(list(sheet.row_breaks))
     if sheet.print_area is not None:
         _ok(ws.print_area(*sheet.print_area), "print area")
     _protect(ws, opts)

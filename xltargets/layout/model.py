@@ -225,6 +225,9 @@ class SheetLayout:
     pages: int = 1
     #: rows out of sight and off the printout (RowSpec.hidden)
     hidden_rows: tuple[int, ...] = ()
+    #: rows before which a manual page break goes (a sheet a capacity made taller: see
+    #: plan._paginate); empty: the program breaks pages itself
+    row_breaks: tuple[int, ...] = ()
 
     def input(self, field_id: str) -> Input:
         for cell in self.inputs:

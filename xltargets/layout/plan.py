@@ -46,6 +46,17 @@ DEFAULT_ROW_HEIGHT = 22.0
 ASIDE_WIDTH = 24.0
 ASIDE_NOTE = "核对（不打印）"
 HEADER_ROW_HEIGHT = 30.0
+#: the printable A4 area (points) inside the drawer's margins (0.5 in left/right, 0.6 in
+#: top/bottom), and the share of it a page is planned to fill: column widths in characters only
+#: approximate what a program renders, so a page is never planned to its last point
+A4_PRINT = (595.3 - 72.0, 841.9 - 86.4)
+PAGE_FILL = 0.9
+#: printed points per character of column width: measured in LibreOffice 7.4 (a 98-character
+#: Hunan sheet prints 523 pt wide at 76 %), where the workbook's fonts make a character wide
+CHAR_POINTS = 7.0
+#: a sheet a capacity made taller stays on the spec's one page while that shrinks it by at most
+#: this much more than its own rows would (a few rows more need no second page)
+SHRINK_MAX = 1.15
 #: the name of the 一级 list and the prefix of each 二级 list (ASCII: see EXCEL-FACTS.md)
 LEVEL1_NAME = "tax_l1"
 LEVEL2_PREFIX = "tax_l2_"
@@ -155,6 +166,12 @@ class _SheetPlanner:
         self.repeat: list[int] = []
         self.hidden: list[int] = []
         self.row = 0
+        #: indexes into ``statics`` of labels that may be cut into one piece per printed page
+        #: (a block's side label, a skeleton's 一级): only a sheet with more rows than the spec
+        #: runs to several pages, and then each page prints its own piece (_paginate)
+        self.splittable: set[int] = set()
+        #: rows before which a manual page break goes (_paginate); the spec's print setup if none
+        self.breaks: list[int] = []
         #: a check cell sits right of the printed columns (see RowSpec.aside)
         self.aside = False
         #: input cell -> (help text, list source, suggested values: empty unless a suggestion list)
@@ -182,9 +199,12 @@ class _SheetPlanner:
                 self.repeat.extend(range(start, self.row))
             if row.hidden:
                 self.hidden.extend(range(start, self.row))
+        self._paginate()
         return self._finish()
 
-    def _text(self, box: Box, text: str, style: str) -> None:
+    def _text(self, box: Box, text: str, style: str, splittable: bool = False) -> None:
+        if splittable:
+            self.splittable.add(len(self.statics))
         self.statics.append(Static(box, text, style, template="{{" in text or "{%" in text))
 
     def _cells_row(self, cells: list[Any]) -> None:
@@ -240,7 +260,7 @@ class _SheetPlanner:
         r0 = self.row
         c0 = 0
         if side_label is not None:
-            self._text(Box(r0, 0, r0 + rows - 1, side_span - 1), side_label, "label")
+            self._text(Box(r0, 0, r0 + rows - 1, side_span - 1), side_label, "label", splittable=True)
             c0 = side_span
         for i in range(rows):
             box = Box(r0 + i, c0, r0 + i, self.width - 1)
@@ -287,7 +307,8 @@ class _SheetPlanner:
                     self._text(Box(r, c1, r + k - 1, c2), t.level_labels.get(l2, l2), "fixed")
                     plan_rows.extend({level1_col: node.level1, level2_col: l2} for _ in range(k))
                 c1, c2 = starts[level1_col]
-                self._text(Box(block_start, c1, body + len(plan_rows) - 1, c2), node.level1, "fixed")
+                self._text(Box(block_start, c1, body + len(plan_rows) - 1, c2), node.level1, "fixed",
+                           splittable=True)
         for i, fixed in enumerate(plan_rows):
             r = body + i
             cells: dict[str, Input] = {}
@@ -321,7 +342,7 @@ class _SheetPlanner:
             self.heights[r] = height
         n_body = len(plan_rows)
         if side_label is not None:
-            self._text(Box(r0, 0, r0 + n_body, side_span - 1), side_label, "label")
+            self._text(Box(r0, 0, r0 + n_body, side_span - 1), side_label, "label", splittable=True)
         for col_id, label, help_text, source, suggest in self.column_rules:
             first, last = rows[0].cells[col_id], rows[-1].cells[col_id]
             # one validation per column over all rows: relative references follow each row
@@ -336,6 +357,56 @@ class _SheetPlanner:
             rows=tuple(rows), header_row=r0, merge_equal=tuple(t.merge_equal),
         )
         self.row = body + n_body
+
+    # --- printing a sheet a capacity made taller ----------------------------------------------
+    def _paginate(self) -> None:
+        """Page breaks for a sheet with more rows than the spec gives it, when they no longer fit
+        the page(s) the spec's own rows take: the sheet prints one page wide at its width's
+        scale, on as many A4 pages as it needs, broken only where no merged cell spans the
+        break; a block's side label and a 一级 label are cut into one piece per page, so every
+        page prints whole labels. A sheet with the spec's rows keeps the spec's print setup."""
+        own = {t.id for t in self.sheet.tables} | {f.id for f in self.sheet.fields if f.rows}
+        if not any(block_id in own for block_id, _ in self.capacity.rows):
+            return
+        hidden = set(self.hidden)  # off the printout
+        heights = [0.0 if r in hidden else self.heights.get(r, DEFAULT_ROW_HEIGHT)
+                   for r in range(self.row)]
+        spec_rows = _SheetPlanner(self.spec, self.sheet, self.n, self.list_names, SPEC_ROWS)
+        spec_rows.run()
+        spec_height = sum(spec_rows.heights.get(r, DEFAULT_ROW_HEIGHT) for r in range(spec_rows.row)
+                          if r not in set(spec_rows.hidden))
+        page_w, page_h = A4_PRINT[::-1] if self.sheet.landscape else A4_PRINT
+        width = sum(self.sheet.columns) * CHAR_POINTS
+        budget = page_h * PAGE_FILL / min(1.0, page_w / width)
+        if sum(heights) <= max(budget, spec_height) * SHRINK_MAX:
+            return  # still fits the spec's page(s) at no smaller a scale than the spec's rows
+        fixed = [st.box for i, st in enumerate(self.statics) if i not in self.splittable]
+        fixed += [c.box for c in self.inputs] + [box for box, _ in self.check_slots]
+        # a break before row r is allowed unless a merged cell that cannot be cut spans it
+        allowed = [all(not (b.r1 < r <= b.r2) for b in fixed) for r in range(self.row)]
+        repeat = sum(heights[r] for r in set(self.repeat))
+        start, used, last_ok = 0, 0.0, None
+        for r in range(self.row):
+            if allowed[r] and r > start:
+                last_ok = r
+            if used + heights[r] > budget and r > start:
+                cut = last_ok if last_ok is not None else r  # no whole place: cut where it must
+                self.breaks.append(cut)
+                used = repeat + sum(heights[cut:r])
+                start, last_ok = cut, None
+            used += heights[r]
+        if not self.breaks:
+            return
+        pieces: list[Static] = []
+        for i, st in enumerate(self.statics):
+            if i not in self.splittable:
+                pieces.append(st)
+                continue
+            bounds = [st.box.r1, *(b for b in self.breaks if st.box.r1 < b <= st.box.r2),
+                      st.box.r2 + 1]
+            for top, end in zip(bounds, bounds[1:], strict=False):
+                pieces.append(replace(st, box=Box(top, st.box.c1, end - 1, st.box.c2)))
+        self.statics = pieces
 
     # --- pass 2: rules, validations, names ---------------------------------------------------
     def _finish(self) -> SheetLayout:
@@ -424,7 +495,7 @@ class _SheetPlanner:
             statics=tuple(self.statics), inputs=tuple(self.inputs), checks=checks,
             validations=tuple(validations), names=tuple(names), tables=frozen_map(self.tables),
             repeat_rows=repeat, landscape=self.sheet.landscape, n_rows=self.row,
-            pages=self.sheet.pages,
+            pages=0 if self.breaks else self.sheet.pages, row_breaks=tuple(self.breaks),
             formula_names=tuple(formula_names), hidden_rows=tuple(self.hidden),
         )
 
