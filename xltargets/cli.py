@@ -145,12 +145,14 @@ def specs_show(spec: SpecArg) -> None:
                   highlight=False)
         for f in sheet.fields:
             flags = ", ".join(x for x in ("required" if f.required else "",
-                                          "prefill" if f.prefill else "") if x)
+                                          "prefill" if f.prefill else "",
+                                          f"{f.rows}行" if f.rows else "") if x)
             out.print(f"  {f.id:<16} {f.kind.value:<16} {f.label} {('(' + flags + ')') if flags else ''}",
                       highlight=False)
         for t in sheet.tables:
             cols = ", ".join(c.id for c in t.columns)
-            out.print(f"  table {t.id} [{t.style}]: {cols}", highlight=False)
+            rows = f"{t.rows}行" if t.style == "free" else f"每类{t.rows_per_category}行"
+            out.print(f"  table {t.id} [{t.style}, {rows}]: {cols}", highlight=False, markup=False)
     out.print("\n[bold]taxonomy[/]")
     for node in s.taxonomy:
         out.print(f"  {node.level1} → {'、'.join(node.level2)}", highlight=False)
@@ -221,10 +223,10 @@ def generate(
     batch: Annotated[str, typer.Option(help="Label of this distribution round (part of template ids).")] = "",
     password: PasswordOpt = None,
     indicator_rows: Annotated[int | None, typer.Option(
-        help="指标表的行数（河北、上海表样默认15行）；名单的“指标行数”列可为单个部门另定。")] = None,
+        help="指标表的行数（默认按表样，见 specs show）；名单的“指标行数”列可为单个单位另定。")] = None,
     category_rows: Annotated[int | None, typer.Option(
-        help="按类别印好的指标表每类的行数（湖南表样默认2行，数量、质量指标3行）；"
-             "名单的“每类指标行数”列可为单个部门另定。")] = None,
+        help="按类别印好的指标表每类的行数（表样给某类更多行的，保留更多）；"
+             "名单的“每类指标行数”列可为单个单位另定。")] = None,
     rows: Annotated[list[str] | None, typer.Option(
         help="其他表格或列表的行数，写作 编号或名称=行数，可重复，如 --rows sub_goals=12。")] = None,
 ) -> None:
