@@ -519,7 +519,7 @@ def test_error_messages_are_complete_and_documented() -> None:
     # these belong to the cell reader and the batch runner
     assert set(MESSAGES) - raised == {"too_many_cells", "timeout", "corrupt_workbook", "unknown_form",
                                       "unknown_spec", "wrong_spec", "too_many_projects",
-                                      "too_many_sheets", "shared_sheet_part"}
+                                      "too_many_sheets", "shared_sheet_part", "bad_capacity"}
     assert issubclass(WorkbookError, XltargetsError)
 
 
