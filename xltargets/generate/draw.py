@@ -379,8 +379,8 @@ def _run_sides(sheet: SheetLayout) -> dict[tuple[str | int, ...], tuple[tuple[st
 def _merge_equal_runs(ws: Worksheet, fmts: _Formats, sheet: SheetLayout) -> None:
     """A value equal to the one above prints once, like the official form's merged cell, while
     each row keeps its own cell and dropdown (the 二级 list follows each row's 一级): conditional
-    formats hide the repeated text (font in the cell's colour) and draw the line above a row
-    that starts a run (or is empty)."""
+    formats hide the repeated text (number format ``;;;``: the formula bar still shows it) and
+    draw the line above a row that starts a run (or is empty)."""
     for table in sheet.tables.values():
         for col in table.merge_equal:
             first, last = table.rows[0].cells[col].box, table.rows[-1].cells[col].box
