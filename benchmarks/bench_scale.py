@@ -120,11 +120,17 @@ def _build_one(job: tuple[str, int, bool, str]) -> dict[str, Any]:
             "projects": PROJECTS}
 
 
+def _versioned(spec_id: str) -> str:
+    """The spec's cache folder name: a changed spec (its hash) gets a new corpus, else every
+    cached return would be read with a ``spec_changed`` warning (and a feedback copy)."""
+    return f"{spec_id}-{spec_hash(load_spec(spec_id))[:8]}"
+
+
 def build_corpus(cache: Path, n: int, jobs: int) -> dict[str, dict[str, Any]]:
     """N departments of each spec, built once (and then only the ones a larger N adds)."""
     corpora = {}
     for spec_id in SPECS:
-        folder = cache / f"v{CORPUS_VERSION}" / spec_id
+        folder = cache / f"v{CORPUS_VERSION}" / _versioned(spec_id)
         folder.mkdir(parents=True, exist_ok=True)
         index_path = folder / "index.json"
         index: dict[str, Any] = {}
@@ -154,7 +160,7 @@ def build_corpus(cache: Path, n: int, jobs: int) -> dict[str, dict[str, Any]]:
 
 def make_inbox(cache: Path, corpus: dict[str, Any], spec_id: str, n: int) -> tuple[Path, Path, int]:
     """The inbox of a province of n departments (hard links into the corpus) and its manifest."""
-    root = cache / f"v{CORPUS_VERSION}" / "inbox" / f"{spec_id}-{n}"
+    root = cache / f"v{CORPUS_VERSION}" / "inbox" / f"{_versioned(spec_id)}-{n}"
     inbox, manifest_path = root / "inbox", root / "manifest.json"
     spec = load_spec(spec_id)
     index, folder = corpus["index"], corpus["folder"]
@@ -234,6 +240,19 @@ def _pss_kib(pid: int) -> int:
     return _status_kib(pid, "VmRSS:")
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float:
+    """user + system CPU time of one process so far (``/proc/PID/stat``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def run_collect(inbox: Path, manifest: Path, out: Path, jobs: int, feedback: bool) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
@@ -245,6 +264,9 @@ def run_collect(inbox: Path, manifest: Path, out: Path, jobs: int, feedback: boo
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     tree_peak = parent_peak = worker_peak = 0
     tick = 0
+    #: CPU seconds per process of the tree, as last seen (a process's last 50 ms can be missed):
+    #: unlike wall time, hardly moved by other work on the machine
+    cpu: dict[int, float] = {}
     while proc.poll() is None:
         # PSS (smaps_rollup walks the page tables: costly) twice a second, the high-water
         # marks (cheap, and exact: the kernel keeps each process's peak) 20 times a second
@@ -252,6 +274,8 @@ def run_collect(inbox: Path, manifest: Path, out: Path, jobs: int, feedback: boo
         if tick % 10 == 0:
             tree_peak = max(tree_peak, sum(_pss_kib(p) for p in pids))
         parent_peak = max(parent_peak, _status_kib(proc.pid, "VmHWM:"))
+        for p in pids:
+            cpu[p] = max(cpu.get(p, 0.0), _cpu_seconds(p))
         for p in pids[1:]:
             worker_peak = max(worker_peak, _status_kib(p, "VmHWM:"))
         tick += 1
@@ -269,6 +293,7 @@ def run_collect(inbox: Path, manifest: Path, out: Path, jobs: int, feedback: boo
             "worker_peak_rss_mib": round(worker_peak / 1024, 1),
             # the machine's 1-minute load average before and after (other work shares the CPUs)
             "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "cpu_s": {"tree": round(sum(cpu.values()), 2), "parent": round(cpu.get(proc.pid, 0.0), 2)},
             "summary": stdout.strip().splitlines()[-1] if stdout.strip() else ""}
 
 
@@ -394,7 +419,8 @@ def table(result: dict[str, Any]) -> str:
                 " + feedback" if run["feedback"] else "")
             target = "< 90 s" if (run["jobs"] == 2 and n >= 20000) else ""
             lines.append(f"{what:<58}{run['seconds']:>12.1f} s{target:>16}"
-                         f"  load {run['load'][0]:.1f}-{run['load'][1]:.1f}")
+                         f"  load {run['load'][0]:.1f}-{run['load'][1]:.1f}, CPU s: tree "
+                         f"{run['cpu_s']['tree']:.1f}, parent {run['cpu_s']['parent']:.1f}")
             per_file = run["seconds"] * 1000 / run["files"]
             what = f"  per file: ms, / calamine dump ({dump_ms:.2f} ms)"
             target = "<= 6x" if (run["jobs"] == 1 and run["feedback"]) else ""
