@@ -99,9 +99,21 @@ def varied(tmp_path):
 @pytest.mark.parametrize("batch", [500, 1, 2])
 def test_database_equals_the_json_value_by_value(tmp_path, three, batch):
     db = tmp_path / "x.db"
+    three[1][0].feedback = "feedback/wrong_退回修改意见.xlsx"
     writer = _write(f"sqlite:///{db}", three,
                     [_department(e, f"22400{n}") for n, (e, _) in enumerate(three)], batch=batch)
     assert_database_equals_json(db, [d for _, d in three])
+    # what only the entry knows: the file, its department's name, its feedback copy
+    assert _rows(db, "select file, unit_name, feedback from submissions order by file") == sorted(
+        (e.rel, e.unit_name or None, e.feedback or None) for e, _ in three)
+    assert _rows(db, "select feedback from submissions where file = 'wrong.xlsx'") == [
+        ("feedback/wrong_退回修改意见.xlsx",)]
+    assert all(name for (name,) in _rows(db, "select unit_name from submissions"))
+    # findings are numbered from 1 in the submission's order
+    wrong = three[1][1]
+    assert wrong["findings"]
+    assert _rows(db, f"select n, code from findings where submission_id = '{wrong['source']['sha256']}' "
+                     "order by n") == [(n, f["code"]) for n, f in enumerate(wrong["findings"], start=1)]
     exact = three[2][1]
     assert exact["projects"][0]["budget_total"] == "50.125"
     assert _rows(db, "select number from indicators where value_text = '≤12.345万元'") == [("12.345",)]

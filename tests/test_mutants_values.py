@@ -9,11 +9,14 @@ and pattern findings was never compared. Each expectation below is what Excel sh
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from xltargets.cellrules import Pattern, TextLength
 from xltargets.values import _display as display
+from xltargets.values import parse_money
+from xltargets.values._numbers import strip_fraction_zeros
 
 SHOWN = [
     # numbers: decimals padded, never rounded away; grouping; the negative section
@@ -127,6 +130,24 @@ def test_format_code_prefers_the_workbook_own_codes():
     assert display.format_code(164, {164: 'yyyy"年"'}) == 'yyyy"年"'
     assert display.format_code(999, {}) == "General"
     assert display.format_code(164, {164: "0" * 300}) == "0" * 255
+
+
+# -- amounts typed in 元 in a 万元 cell ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "wan"), [
+    ("500000元", "50"), ("123456元", "12.3456"), ("1000.00元", "0.1"), ("100元", "0.01"),
+    ("10元", "0.001"), ("-50000元", "-5"), ("0元", "0"), ("0.00元", "0"),
+])
+def test_yuan_become_wan_without_trailing_zeros(typed, wan):
+    assert str(parse_money(typed).value) == wan
+
+
+@pytest.mark.parametrize(("value", "kept"), [
+    ("50.0000", "50"), ("0.10", "0.1"), ("-1.50", "-1.5"), ("0.000", "0"), ("0E-5", "0"),
+    ("500", "500"), ("1E+2", "1E+2"), ("7", "7"), ("12.345", "12.345"),
+])
+def test_only_zeros_after_the_point_are_dropped(value, kept):
+    assert str(strip_fraction_zeros(Decimal(value))) == kept
 
 
 # -- the cell rules' messages --------------------------------------------------------------------
