@@ -155,3 +155,28 @@ def test_hunan_department_sheet_prints_the_official_rows(printed):
     the title): the template's 预算年度 cell is kept, locked, in a hidden row off the printout."""
     department = _pages(printed / "hunan.pdf")[0]
     assert "资金总额" in department and "预算年度" not in department
+
+
+def test_a_level1_run_cut_by_a_page_break_is_named_on_both_pages(tmp_path):
+    """A Hebei project sheet given more indicator rows than a page holds breaks between rows
+    (layout.row_breaks): the row that starts a page shows its 一级 and its line above, so a run of
+    产出指标 across the break is named on both pages (like the cut 一级 labels of skeleton
+    tables), and printed once on each."""
+    from xltargets.layout.capacity import Capacity, requested
+
+    spec = load_spec("hebei-county")
+    capacity = Capacity.of(spec, requested(spec, indicator_rows=40))
+    rows = [("产出指标", "数量指标", f"产出{i}") for i in range(30)] + [
+        ("效益指标", "社会效益指标", f"效益{i}") for i in range(8)]
+    values = {("indicators", i, col): text for i, row in enumerate(rows)
+              for col, text in zip(("level1", "level2", "level3"), row, strict=True)}
+    built = build_template(spec, 2022, projects=1, values={"项目1": values}, capacity=capacity)
+    (sheet,) = built.layout.sheets_of("project")
+    assert sheet.row_breaks, "40 indicator rows must not fit one page"
+    xlsx, pdf = tmp_path / "long.xlsx", tmp_path / "long.pdf"
+    xlsx.write_bytes(built.data)
+    client.ensure_ok(client.run_jobs([{"op": "pdf", "src": xlsx, "dst": pdf}])[0])
+    pages = [p.split() for p in _pages(pdf) if "产出0" in p or "效益0" in p or "产出29" in p]
+    assert len(pages) == 2
+    assert [page.count("产出指标") for page in pages] == [1, 1]
+    assert [page.count("效益指标") for page in pages] == [0, 1]

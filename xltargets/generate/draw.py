@@ -366,13 +366,16 @@ def _draw_sheet(wb: Workbook, fmts: _Formats, sheet: SheetLayout, ctx: dict[str,
 
 def _run_sides(sheet: SheetLayout) -> dict[tuple[str | int, ...], tuple[tuple[str, Any], ...]]:
     """The cells of merge_equal columns draw no line between rows (the last row closes the
-    table): :func:`_merge_equal_runs` draws one where a run of equal values starts."""
+    table, a row that starts a printed page opens it): :func:`_merge_equal_runs` draws one where
+    a run of equal values starts."""
     out: dict[tuple[str | int, ...], tuple[tuple[str, Any], ...]] = {}
+    breaks = set(sheet.row_breaks)
     for table in sheet.tables.values():
         for col in table.merge_equal:
             for row in table.rows:
                 last = row.index == len(table.rows) - 1
-                out[row.cells[col].path] = (("top", 0), ("bottom", 1 if last else 0))
+                top = 1 if row.cells[col].box.r1 in breaks else 0
+                out[row.cells[col].path] = (("top", top), ("bottom", 1 if last else 0))
     return out
 
 
@@ -380,22 +383,37 @@ def _merge_equal_runs(ws: Worksheet, fmts: _Formats, sheet: SheetLayout) -> None
     """A value equal to the one above prints once, like the official form's merged cell, while
     each row keeps its own cell and dropdown (the 二级 list follows each row's 一级): conditional
     formats hide the repeated text (number format ``;;;``: the formula bar still shows it) and
-    draw the line above a row that starts a run (or is empty)."""
+    draw the line above a row that starts a run (or is empty). A row that starts a printed page
+    is left out: it shows its value, so a run cut by a page break is named on both pages, like
+    the cut 一级 labels of skeleton tables."""
+    breaks = set(sheet.row_breaks)
     for table in sheet.tables.values():
         for col in table.merge_equal:
-            first, last = table.rows[0].cells[col].box, table.rows[-1].cells[col].box
-            parts = [(first.r1, last.r1 - 1, ""), (last.r1, last.r1, "_last")]
-            for r1, r2, suffix in parts:
-                if r2 < r1:
-                    continue
-                here, above = a1(r1, first.c1), a1(r1 - 1, first.c1)
-                area = (r1, first.c1, r2 + last.r2 - last.r1, last.c2)
+            boxes = [row.cells[col].box for row in table.rows]
+            for r1, r2, suffix in _segments([b.r1 for b in boxes if b.r1 not in breaks], boxes[-1].r1):
+                box = boxes[0]
+                here, above = a1(r1, box.c1), a1(r1 - 1, box.c1)
+                area = (r1, box.c1, r2 + box.r2 - box.r1, box.c2)
                 _ok(ws.conditional_format(*area, {
                     "type": "formula", "criteria": f'=OR({here}="",{here}<>{above})',
                     "format": fmts.dxf("run_start" + suffix)}), "run start")
                 _ok(ws.conditional_format(*area, {
                     "type": "formula", "criteria": f'=AND({here}<>"",{here}={above})',
                     "format": fmts.dxf("run_repeat" + suffix)}), "run repeat")
+
+
+def _segments(rows: list[int], last: int) -> list[tuple[int, int, str]]:
+    """Consecutive ``rows`` as (first, last, style suffix) ranges; the table's ``last`` row alone
+    (it keeps its bottom line: suffix ``_last``)."""
+    out: list[tuple[int, int, str]] = []
+    for r in rows:
+        if r == last:
+            out.append((r, r, "_last"))
+        elif out and out[-1][1] == r - 1 and not out[-1][2]:
+            out[-1] = (out[-1][0], r, "")
+        else:
+            out.append((r, r, ""))
+    return out
 
 
 def _with_year(text: str, year: int) -> str:
