@@ -168,13 +168,53 @@ def _number_text(number: float, code: str) -> str:
         return float_text(number)
     decimals = len(re.findall(r"0", bare.split(".", 1)[1])) if "." in bare else 0
     value = Decimal(repr(number))
-    exponent = value.as_tuple().exponent
+    # the value's own decimals, without the ".0" repr gives a whole float (50.0 in "0" shows 50)
+    exponent = value.normalize().as_tuple().exponent
     own = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     places = max(decimals, min(own, 15))
     grouped = "," in bare.split(".", 1)[0]
     text = f"{abs(value):,.{places}f}" if grouped else f"{abs(value):.{places}f}"
+    # a negative section shows its own sign (or brackets) as literal text; one section gets "-"
     negative = number < 0 and len(section) == 1
-    return ("-" if negative else "") + text
+    prefix, suffix = _literals(use)
+    return prefix + ("-" if negative else "") + text + suffix
+
+
+_PLACEHOLDER = re.compile(r"[0#?.,]")
+
+
+def _literals(section: str) -> tuple[str, str]:
+    """The literal text a number section prints before and after its digits (``-``, ``(…)``,
+    ``"¥"``, ``\\-``), colours, conditions, padding (``_x``) and fill (``*x``) dropped."""
+    parts: list[tuple[bool, str]] = []  # (is_placeholder, text)
+    pos = 0
+    while pos < len(section):
+        char = section[pos]
+        if char == '"':
+            end = section.find('"', pos + 1)
+            end = len(section) if end < 0 else end
+            parts.append((False, section[pos + 1:end]))
+            pos = end + 1
+        elif char == "\\" and pos + 1 < len(section):
+            parts.append((False, section[pos + 1]))
+            pos += 2
+        elif char in "_*" and pos + 1 < len(section):
+            pos += 2  # alignment padding and fill: no text of their own
+        elif char == "[":
+            end = section.find("]", pos)
+            pos = len(section) if end < 0 else end + 1
+        elif _PLACEHOLDER.match(char):
+            parts.append((True, char))
+            pos += 1
+        else:
+            parts.append((False, char))
+            pos += 1
+    marks = [i for i, (placeholder, _) in enumerate(parts) if placeholder]
+    if not marks:
+        return "", ""
+    prefix = "".join(text for _, text in parts[:marks[0]])
+    suffix = "".join(text for _, text in parts[marks[-1] + 1:])
+    return prefix, suffix
 
 
 def _duration_text(days: float, code: str) -> str:
