@@ -173,6 +173,23 @@ def test_a_run_drops_departments_it_no_longer_has_but_not_other_years(tmp_path, 
         [(other[0].year, "run-1"), (wrong[0].year, "run-2")])
 
 
+def test_a_run_of_one_spec_keeps_another_specs_rows_of_the_same_year(tmp_path, three):
+    """One database, two provinces' forms of one year: a Hebei run owns only Hebei's rows."""
+    db = tmp_path / "x.db"
+    url = f"sqlite:///{db}"
+    clean, wrong, _ = three
+    hunan = _return(tmp_path, "hunan.xlsx", spec="hunan", year=clean[0].year)
+    assert (hunan[0].spec_id, hunan[0].year) == ("hunan", clean[0].year)
+    _write(url, [clean, hunan], [_department(clean[0], "224001"),
+                                 _department(hunan[0], "224001")])
+    _write(url, [wrong], [_department(wrong[0], "224002")], run_id="run-2")
+    assert _rows(db, "select spec_id, unit_code from departments order by spec_id, unit_code") == [
+        ("hebei-county", "224002"), ("hunan", "224001")]
+    assert_database_equals_json(db, [wrong[1], hunan[1]])
+    assert sorted(_rows(db, "select spec_id, run_id from collect_runs")) == [
+        ("hebei-county", "run-2"), ("hunan", "run-1")]
+
+
 def test_a_failed_run_leaves_the_database_as_it_was(tmp_path, three):
     db = tmp_path / "x.db"
     url = f"sqlite:///{db}"
