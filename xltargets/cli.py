@@ -86,6 +86,14 @@ def _write_output(path: Path, text: str) -> None:
         raise OutputError.from_os(exc, path) from None
 
 
+def _emit(text: str, output: Path | None) -> None:
+    """A document to the file asked for, else to standard output."""
+    if output:
+        _write_output(output, text)
+    else:
+        sys.stdout.write(text)
+
+
 def _output_dir(path: Path) -> None:
     """Refuse an output folder that is an existing file (the library would fail half-way)."""
     if path.exists() and not path.is_dir():
@@ -183,11 +191,7 @@ def specs_schema(output: Annotated[Path | None, typer.Option("-o", "--output")] 
     """Print (or write) the JSON Schema of the spec format, for editors."""
     from .spec import json_schema
 
-    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
-    if output:
-        _write_output(output, text)
-    else:
-        sys.stdout.write(text)
+    _emit(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n", output)
 
 
 @schema_app.command("submission")
@@ -196,11 +200,7 @@ def schema_submission(output: Annotated[Path | None, typer.Option("-o", "--outpu
     """Print (or write) the JSON Schema of the submission JSON (read, collect's submissions)."""
     from ._schemas import schema_text
 
-    text = schema_text()
-    if output:
-        _write_output(output, text)
-    else:
-        sys.stdout.write(text)
+    _emit(schema_text(), output)
 
 
 @schema_app.command("spec")
