@@ -48,10 +48,10 @@ def write_roster(path: Path, count: int, first: int = 330001) -> Path:
     return path
 
 
-def send_out(folder: Path, roster: Path | None = None) -> Path:
+def send_out(folder: Path, roster: Path | None = None, rows: dict[str, int] | None = None) -> Path:
     """Generate the templates of a roster (default: the bundled Hebei example); the manifest."""
     generate_batch(load_spec("hebei-county"), YEAR, roster or REPO / "examples" / "roster-hebei.csv",
-                   folder)
+                   folder, rows=rows)
     return folder / "manifest.json"
 
 

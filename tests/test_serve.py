@@ -327,22 +327,65 @@ def test_pages_load_nothing_from_elsewhere_and_speak_chinese(server):
     assert api.status_code == 404 and api.json()["message"] == "没有这个页面"
 
 
-def test_template_drawn_again_when_the_sent_file_is_gone(server, sent, tmp_path):
-    manifest_path, manifest = sent
-    book = next(w for w in manifest["workbooks"] if w["unit_code"] == "224004")
-    original = manifest_path.parent / book["file"]
+def _download_without_the_sent_file(server: ServerProcess, folder: Path, book: dict,
+                                    ) -> httpx.Response:
+    original = folder / book["file"]
     kept = original.read_bytes()
     original.unlink()
     try:
-        r = httpx.get(server.links()["224004"] + "/template", timeout=60)
+        return httpx.get(server.links()[book["unit_code"]] + "/template", timeout=60)
     finally:
         original.write_bytes(kept)
+
+
+def test_template_drawn_again_when_the_sent_file_is_gone(server, sent, tmp_path):
+    manifest_path, manifest = sent
+    for unit_code in ("224004", "224002"):  # no project; three projects with prefilled codes
+        book = next(w for w in manifest["workbooks"] if w["unit_code"] == unit_code)
+        r = _download_without_the_sent_file(server, manifest_path.parent, book)
+        assert r.status_code == 200
+        # the very workbook that was sent: same id, rows, prefilled and locked values, so a
+        # return of it passes collect's prefilled check like a return of the original
+        assert hashlib.sha256(r.content).hexdigest() == book["sha256"], unit_code
+        path = tmp_path / f"again-{unit_code}.xlsx"
+        path.write_bytes(r.content)
+        stamp = read_workbook(path).to_json()["source"]["stamp"]
+        assert (stamp["template_id"], stamp["unit_code"]) == (book["template_id"], unit_code)
+
+
+def test_template_with_more_rows_drawn_again_with_them(tmp_path):
+    folder = tmp_path / "sent"
+    manifest_path = send_out(folder, rows={"indicators": 24})
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    book = next(w for w in manifest["workbooks"] if w["unit_code"] == "224002")
+    assert book["rows"]["indicators"] == 24
+    with ServerProcess(tmp_path / "root", manifest_path) as srv:
+        r = _download_without_the_sent_file(srv, folder, book)
     assert r.status_code == 200
-    path = tmp_path / "again.xlsx"
-    path.write_bytes(r.content)
-    stamp = read_workbook(path).to_json()["source"]["stamp"]
-    # the same template as was sent: a return of it is recognised by collect and by the server
-    assert (stamp["template_id"], stamp["unit_code"]) == (book["template_id"], "224004")
+    assert hashlib.sha256(r.content).hexdigest() == book["sha256"]
+
+
+def test_template_not_drawn_unlike_what_was_sent(server, sent):
+    """The server's copy of the manifest no longer says what the department was sent: no
+    template rather than one whose locked values differ from what collect expects."""
+    manifest_path, manifest = sent
+    book = next(w for w in manifest["workbooks"] if w["unit_code"] == "224002")
+    copy = server.root / "manifest.json"
+    kept = copy.read_bytes()
+    changed = json.loads(kept)
+    entry = next(w for w in changed["workbooks"] if w["unit_code"] == "224002")
+    entry["prefilled"] = [dict(p, value="改过的项目名称") if p["field"] == "project_name" else p
+                          for p in entry["prefilled"]]
+    copy.write_text(json.dumps(changed, ensure_ascii=False), "utf-8")
+    for drawn in (server.root / "templates").glob("224002_*.xlsx"):
+        drawn.unlink()  # drawn by an earlier test: served as it is, not drawn again
+    try:
+        r = _download_without_the_sent_file(server, manifest_path.parent, book)
+    finally:
+        copy.write_bytes(kept)
+    assert r.status_code == 503
+    assert "无法按下发清单重新生成" in r.text and "224002" in r.text
+    assert "Traceback" not in r.text
 
 
 def test_serve_command_refuses_in_one_chinese_line(tmp_path, server):

@@ -66,8 +66,8 @@ class Manifest:
         return out
 
 
-def load_manifest(path: str | Path) -> Manifest:
-    path = Path(path)
+def _read(path: Path) -> dict[str, Any]:
+    """The manifest's JSON, bounded; every failure one Chinese line naming the file."""
     try:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
             raise CollectError(f"{path}: 下发清单文件过大，不是 manifest.json")
@@ -84,19 +84,60 @@ def load_manifest(path: str | Path) -> Manifest:
         raise CollectError(f"{path}: 下发清单第{exc.lineno}行第{exc.colno}列 JSON 格式错误") from None
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
         raise CollectError(f"{path}: 不是下发清单（format 应为 {MANIFEST_FORMAT}）")
+    return data
+
+
+def _workbook(w: Any) -> SentWorkbook:
+    return SentWorkbook(str(w["file"]), str(w["unit_code"]), str(w.get("unit_name") or ""),
+                        str(w["template_id"]), int(w.get("projects") or 0),
+                        tuple(Prefilled(str(p["sheet"]), str(p["field"]), str(p["value"]))
+                              for p in w.get("prefilled") or ()))
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    path = Path(path)
+    data = _read(path)
     try:
         spec = data["spec"]
-        workbooks = tuple(
-            SentWorkbook(str(w["file"]), str(w["unit_code"]), str(w.get("unit_name") or ""),
-                         str(w["template_id"]), int(w.get("projects") or 0),
-                         tuple(Prefilled(str(p["sheet"]), str(p["field"]), str(p["value"]))
-                               for p in w.get("prefilled") or ()))
-            for w in data["workbooks"])
+        workbooks = tuple(_workbook(w) for w in data["workbooks"])
         return Manifest(str(spec["id"]), str(spec.get("version") or ""), str(spec.get("hash") or ""),
                         int(data["year"]), str(data.get("batch") or ""), workbooks, str(path),
                         data.get("password") is True)
     except (KeyError, TypeError, ValueError) as exc:
         raise CollectError(f"{path}: 下发清单内容不完整（缺少或无效：{exc}）") from None
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """Everything the manifest says about one sent workbook, enough to draw it again (the web
+    intake, when the file itself is gone). Read for one template, never kept for a whole round."""
+
+    spec_id: str
+    year: int
+    workbook: SentWorkbook
+    region_code: str
+    #: block id -> rows it was drawn with (empty in manifests written before capacities existed)
+    rows: dict[str, int]
+    #: SHA-256 of the file sent out ('' if the manifest does not say)
+    sha256: str
+
+
+def sent_record(path: str | Path, template_id: str) -> SentRecord | None:
+    """The manifest's record of the workbook with ``template_id``, or None if it lists none."""
+    path = Path(path)
+    data = _read(path)
+    try:
+        for w in data["workbooks"]:
+            if w.get("template_id") == template_id:
+                rows = w.get("rows") or {}
+                if not isinstance(rows, dict):
+                    raise TypeError("rows")
+                return SentRecord(str(data["spec"]["id"]), int(data["year"]), _workbook(w),
+                                  str(w.get("region_code") or ""),
+                                  {str(k): int(v) for k, v in rows.items()}, str(w.get("sha256") or ""))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CollectError(f"{path}: 下发清单内容不完整（缺少或无效：{exc}）") from None
+    return None
 
 
 def check_password(sent: Manifest | None, password: str | None, feedback: bool,

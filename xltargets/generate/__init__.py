@@ -182,6 +182,8 @@ def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Pat
             "file": name,
             "unit_code": dept.unit_code,
             "unit_name": dept.unit_name,
+            # in the stamp too: the web intake draws a lost template again from this record
+            "region_code": dept.region_code,
             "template_id": built.stamp.template_id,
             "projects": len(dept.projects),
             "sha256": hashlib.sha256(built.data).hexdigest(),

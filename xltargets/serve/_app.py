@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..collect import KEPT
 from ..collect._work import Expected
 from ._config import ServeConfig
-from ._intake import Intake
+from ._intake import Intake, TemplateUnavailable
 from ._jobs import OUTPUTS, Jobs
 from ._reading import Readers
 from ._setup import current_manifest
@@ -264,7 +264,10 @@ class Server:
         if dept is None:
             return self.not_found()
         assert self.intake is not None
-        path = await self.intake.template(dept)
+        try:
+            path = await self.intake.template(dept)
+        except TemplateUnavailable as gone:
+            return self.page("message.html.j2", 503, heading="模板暂时无法下载", text=str(gone))
         return FileResponse(path, filename=f"{dept['unit_code']}_{dept['unit_name']}_{dept['year']}年绩效目标表.xlsx",
                             media_type=XLSX)
 

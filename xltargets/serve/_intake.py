@@ -107,13 +107,41 @@ class Intake:
         return target
 
     def _draw_template(self, dept: dict[str, Any], target: Path) -> None:
-        from .._atomic import write_bytes
+        """Draw the department's template again from its manifest record.
 
-        spec = load_spec(dept["spec_id"])
-        department = Department(dept["unit_code"], dept["unit_name"],
-                                projects=[{} for _ in range(max(1, dept["projects"]))])
-        built = build_template(spec, dept["year"], department=department,
-                               password=self.config.password, template_id=dept["template_id"])
+        Only the very workbook that was sent is served (the manifest's SHA-256; for a manifest
+        without one, the same prefilled values): a return of it then passes collect's checks of
+        template id, rows and prefilled values like a return of the original. Otherwise
+        :class:`TemplateUnavailable` — a department must never get a form it cannot file."""
+        import hashlib
+
+        from .._atomic import write_bytes
+        from ..collect._feedback import _sent_projects
+        from ..collect._manifest import sent_record
+        from ..layout import plan
+        from ..layout.capacity import Capacity
+        from ._setup import manifest_path
+
+        found = manifest_path(self.config.root)
+        record = sent_record(found, dept["template_id"]) if found.is_file() else None
+        if record is None or (record.spec_id, record.year) != (dept["spec_id"], dept["year"]):
+            raise TemplateUnavailable(dept["unit_code"])
+        book = record.workbook
+        spec = load_spec(record.spec_id)
+        capacity = Capacity.of(spec, record.rows)
+        layout = plan(spec, book.projects, capacity)
+        department = Department(book.unit_code, book.unit_name, record.region_code,
+                                projects=_sent_projects(spec, layout, book.projects, book.prefilled))
+        built = build_template(spec, record.year, department=department,
+                               password=self.config.password, template_id=book.template_id,
+                               capacity=capacity)
+        if record.sha256:
+            same = hashlib.sha256(built.data).hexdigest() == record.sha256
+        else:
+            same = built.prefilled_fields() == [
+                {"sheet": p.sheet, "field": p.field, "value": p.value} for p in book.prefilled]
+        if not same:
+            raise TemplateUnavailable(dept["unit_code"])
         write_bytes(target, built.data)
 
     async def feedback(self, upload: dict[str, Any]) -> Path | None:
@@ -124,6 +152,16 @@ class Intake:
         done = await self.readers.feedback(upload["submission"], str(target),
                                            self.config.password)
         return target if done.failure is None and target.is_file() else None
+
+
+class TemplateUnavailable(XltargetsError):
+    """The sent template is gone and cannot be drawn again as it was sent."""
+
+    code = "template_unavailable"
+
+    def __init__(self, unit_code: str) -> None:
+        super().__init__(f"单位 {unit_code} 的下发模板文件不在服务器上，且无法按下发清单重新生成；"
+                         "请联系财政部门重新下发模板")
 
 
 def _refusal(path: Path) -> WorkbookError:
