@@ -175,3 +175,30 @@ def test_pattern_message_quotes_at_most_forty_characters():
     assert rule.message("单位编码", long) == f"“单位编码”“{'甲' * 40}…”格式不正确，应为6位数字"
     exact = "乙" * 40
     assert rule.message("单位编码", exact) == f"“单位编码”“{exact}”格式不正确，应为6位数字"
+
+
+# -- an indicator's figure in the submission JSON ---------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "number"), [
+    ("≤0.0000005", "0.0000005"),     # str(Decimal) would write 5E-7, which the schema refuses
+    ("≥0.00001万元", "0.00001"),
+    ("=100%", "100"),
+    ("≤1200.50元", "1200.50"),
+])
+def test_an_indicator_figure_is_a_plain_decimal_string(tmp_path, typed, number):
+    import json
+    from pathlib import Path
+
+    import jsonschema
+    from forms import CLEAN, write_fill
+
+    from xltargets.read import read_workbook
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "schemas" /
+                         "submission.schema.json").read_text(encoding="utf-8"))
+    fill = CLEAN["hebei-county"][0]()
+    fill["项目1"][("indicators", 1, "value")] = typed
+    data = read_workbook(write_fill("hebei-county", fill, tmp_path / "n.xlsx")).to_json()
+    value = data["projects"][0]["indicators"][1]["value"]
+    assert (value["text"], value["number"]) == (typed, number)
+    jsonschema.validate(data, schema)

@@ -43,7 +43,8 @@ class IndicatorValue:
             "text": self.text,
             "kind": self.kind,
             "comparison": self.comparison,
-            "number": None if self.number is None else str(self.number),
+            # "f": plain digits (str() writes 5E-7 for 0.0000005, which the schema refuses)
+            "number": None if self.number is None else format(self.number, "f"),
             "unit": self.unit,
             "prefix": self.prefix,
             "suffix": self.suffix,
