@@ -93,6 +93,26 @@ def test_departments_sent_but_not_returned_are_missing_after_the_choice():
                                 "files": "224009.xlsx", "template_ids": "T9", "note": ""}]
 
 
+def test_a_save_time_of_the_epoch_is_the_oldest():
+    # 1970-01-01T00:00:00Z is a save time (0.0), not a missing one: the other copy is newer
+    got = resolve([entry(0, "a.xlsx", saved=0.0, mtime=9.0),
+                   entry(1, "b.xlsx", saved=0.5, mtime=1.0)], "newest")
+    assert got["b.xlsx"][0] == "accepted" and got["a.xlsx"][:2] == ("duplicate", "b.xlsx")
+
+
+def test_duplicates_are_recorded_in_a_spilled_store(tmp_path):
+    # a large inbox keeps its entries in the side table: a duplicate's status must be put back
+    entries = [entry(0, "a.xlsx", saved=1.0), entry(1, "b.xlsx", saved=3.0),
+               entry(2, "c.xlsx", key="224002", saved=2.0)]
+    store = EntryStore(entries, tmp_path, spill_at=1)
+    assert store.spilled
+    run = SimpleNamespace(entries=store, sent=None, missing=[])
+    _Run.resolve(run, "newest")  # type: ignore[arg-type]
+    assert [(e.rel, e.status, e.kept_instead_of, e.message) for e in store] == [
+        ("a.xlsx", "duplicate", "b.xlsx", "同一单位重复提交，已采用b.xlsx"),
+        ("b.xlsx", "accepted", "", ""), ("c.xlsx", "accepted", "", "")]
+
+
 def test_equal_times_are_decided_by_the_path():
     got = resolve([entry(0, "z.xlsx", saved=5.0, mtime=5.0),
                    entry(1, "m.xlsx", saved=5.0, mtime=5.0)], "newest")
@@ -219,6 +239,22 @@ def test_saved_time_none_without_core_properties_or_zip(tmp_path):
     junk.write_bytes(b"PK\x03\x04 not a zip at all")
     assert _saved_time(junk, Limits()) is None
     assert _saved_time(tmp_path / "absent.xlsx", Limits()) is None
+
+
+@pytest.mark.parametrize(("beyond", "found"), [(0, True), (1, False)])
+def test_saved_time_is_read_within_exactly_64_kb(tmp_path, beyond, found):
+    """The modified time ending on the 65,536th inflated byte is read; one byte later it is not."""
+    def padded(name: str, data: bytes):
+        if name == "docProps/core.xml":
+            start = data.index(b"<dcterms:modified")
+            end = data.index(b"</dcterms:modified>") + len(b"</dcterms:modified>")
+            pad = 64 * 1024 + beyond - end - len(b"<!---->")
+            data = data[:start] + b"<!--" + b"x" * pad + b"-->" + data[start:]
+        return name, data
+    path = _rewrite_core(_rewrite_core(_workbook(tmp_path), _with_modified(b"2025-03-09T08:30:15Z")),
+                         padded)
+    want = dt.datetime(2025, 3, 9, 8, 30, 15, tzinfo=dt.UTC).timestamp()
+    assert _saved_time(path, Limits()) == (want if found else None)
 
 
 def test_saved_time_reads_only_the_head_of_a_huge_core_part(tmp_path):

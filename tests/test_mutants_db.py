@@ -199,7 +199,7 @@ def test_a_failed_run_leaves_the_database_as_it_was(tmp_path, three):
               ("submissions", "departments", "projects", "indicators", "findings", "collect_runs")}
     # a department row naming a submission that is not there: the foreign key refuses it
     bad = dict(_department(exact[0], "224003"), submission_id="f" * 64)
-    with pytest.raises(CollectError, match="^写入数据库失败："):
+    with pytest.raises(CollectError, match="^写入数据库失败：.*FOREIGN KEY constraint failed$"):
         _write(url, [wrong, exact], [_department(wrong[0], "224002"), bad], run_id="run-2")
     after = {t: _rows(db, f"select * from {t}") for t in before}
     assert after == before
@@ -222,8 +222,23 @@ def test_database_addresses_that_cannot_be_used_are_one_chinese_line(tmp_path):
     url = f"sqlite:///{tmp_path / 'new' / 'deeper' / 'x.db'}"
     check_database(url)
     assert (tmp_path / "new" / "deeper").is_dir() and not (tmp_path / "new" / "deeper" / "x.db").exists()
-    with pytest.raises(CollectError, match="^无法连接或建立数据库："):
+    # the cause is the first line of the driver's message (the next is SQLAlchemy's link)
+    with pytest.raises(CollectError, match="^无法连接或建立数据库：.*unable to open database file$"):
         DatabaseWriter(f"sqlite:///{tmp_path}")   # a folder, not a database file
+    # a driver SQLAlchemy does not have (a typo, or the postgres extra not installed)
+    with pytest.raises(CollectError, match=r"^缺少数据库驱动（PostgreSQL 请安装 xltargets\[postgres\]）："
+                                           r".*postgresql\.nodriver"):
+        engine_for("postgresql+nodriver://user@localhost/x")
+
+
+def test_whether_a_department_was_sent_is_stored(tmp_path, three):
+    """``in_manifest``: was the department sent a template (a return from anyone else is not)."""
+    db = tmp_path / "x.db"
+    clean, wrong, _ = three
+    _write(f"sqlite:///{db}", [clean, wrong], [
+        _department(clean[0], "224001"), dict(_department(wrong[0], "224002"), in_manifest=False)])
+    assert _rows(db, "select unit_code, in_manifest from departments order by unit_code") == [
+        ("224001", 1), ("224002", 0)]
 
 
 def test_sqlite_checks_foreign_keys(tmp_path):
@@ -261,6 +276,45 @@ def test_every_part_of_an_indicator_value_and_marker_is_stored(tmp_path, varied)
         numbers = [n for (n,) in _rows(db, "select n from findings where submission_id = "
                                            f"'{data['source']['sha256']}' order by n")]
         assert numbers == list(range(1, len(data["findings"]) + 1))
+
+
+def test_a_finding_without_a_value_and_a_tiny_figure_are_stored_exactly(tmp_path):
+    """A required cell left empty: its finding has no value (NULL, not the text "null"); a
+    figure of seven decimals is stored as the digits typed, not as 5E-7."""
+    db = tmp_path / "x.db"
+    tiny = _return(tmp_path, "tiny.xlsx", set={(P, ("goal",)): None,
+                                               (P, ("indicators", 1, "value")): "≤0.0000005"})
+    data = tiny[1]
+    assert any(f["code"] == "required_missing" and f["value"] is None for f in data["findings"])
+    _write(f"sqlite:///{db}", [tiny], [_department(tiny[0], "224001")])
+    assert_database_equals_json(db, [data])
+    assert _rows(db, "select value from findings where code = 'required_missing'") == [(None,)]
+    assert _rows(db, "select number from indicators where value_text = '≤0.0000005'") == [
+        ("0.0000005",)]
+
+
+def test_the_web_apps_copy_of_the_database_keeps_every_value_exactly(tmp_path, three):
+    """The database the web app offers for download (``export_database``) is copied through
+    SQLAlchemy's types, unlike collect's driver-level writes: its decimals read back and written
+    again must stay the exact text (``DecimalText``), value by value as in the JSON."""
+    from xltargets.serve._jobs import export_database
+
+    db = tmp_path / "x.db"
+    tiny = _return(tmp_path, "tiny.xlsx", set={(P, ("indicators", 1, "value")): "≤0.0000005"})
+    returns = [*three, tiny]
+    _write(f"sqlite:///{db}", returns,
+           [_department(e, f"22400{n}") for n, (e, _) in enumerate(returns)])
+    source = engine_for(f"sqlite:///{db}")
+    try:
+        export_database(source, tmp_path / "copy" / "export.db")
+    finally:
+        source.dispose()
+    copy = tmp_path / "copy" / "export.db"
+    assert_database_equals_json(copy, [d for _, d in returns])
+    assert _rows(copy, "select number from indicators where value_text in "
+                       "('≤12.345万元', '≤0.0000005') order by 1") == [("0.0000005",), ("12.345",)]
+    assert {t: _rows(copy, f"select * from {t} order by 1, 2") for t in ("submissions", "findings")} \
+        == {t: _rows(db, f"select * from {t} order by 1, 2") for t in ("submissions", "findings")}
 
 
 def test_json_columns_are_readable_chinese_with_sorted_keys(tmp_path, three):

@@ -25,18 +25,25 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 #: the mutants that count, as mutmut names them (module.function__mutmut_N; methods as xǁClassǁname).
-#: "core" is what `make mutate` runs and its floor guards (measured to the end, docs/testing.md);
-#: "parsers" adds the values' parsers and "all" everything the issue names: on the shared 2-core
-#: machine these ran at 6-40 mutants a minute and were not run to the end (MUTATE_SCOPE=...).
+#: "core": collect's duplicate choice and its database logic (the rows made for each kept return
+#: in ``_prepared.py``, written by ``_db.py``); "parsers" adds the values' parsers; "all" is
+#: everything issue 10 names: the values, the rules and their checks, and "core".
 SCOPES = {
     "core": (
         "xltargets.collect._db.*",
+        # the database rows of one kept return, made where it is read (DbPart and its helpers)
+        "xltargets.collect._prepared.x_db_part__mutmut_*",
+        "xltargets.collect._prepared.x__indicator_rows__mutmut_*",
+        "xltargets.collect._prepared.x__decimal_text__mutmut_*",
+        "xltargets.collect._prepared.x_dumps_sorted__mutmut_*",
         # duplicates: which return of a department is kept (newest/oldest by save time, or fail)
         "xltargets.collect._collect.xǁ_Runǁresolve__mutmut_*",
         "xltargets.collect._collect.xǁDuplicateErrorǁ*",
@@ -48,17 +55,6 @@ SCOPES["parsers"] = (*SCOPES["core"], "xltargets.values._numbers.*",
 SCOPES["all"] = (*SCOPES["core"], "xltargets.values.*", "xltargets.rules.*",
                  "xltargets.cellrules.*", "xltargets.checks.*")
 SCOPE = SCOPES["core"]
-SCOPE = (
-    "xltargets.values.*",
-    "xltargets.rules.*",
-    "xltargets.cellrules.*",
-    "xltargets.checks.*",
-    "xltargets.collect._db.*",
-    # duplicates: which return of a department is kept (newest/oldest by save time, or fail)
-    "xltargets.collect._collect.xǁ_Runǁresolve__mutmut_*",
-    "xltargets.collect._collect.xǁDuplicateErrorǁ*",
-    "xltargets.collect._work.x__saved_time__mutmut_*",
-)
 
 #: functions that run once, when their module is imported (building a table or a pattern):
 #: mutmut 3 switches a mutant on inside a test, long after the import, so these mutants can
@@ -105,6 +101,11 @@ def status(code: int | None) -> str:
 
 
 def score(codes: dict[str, int | None], floor: float | None) -> int:
+    """Print the score per module and overall; 0 when it is at or above the floor.
+
+    A module with a mutant left unchecked (a run stopped midway) has no score: it is shown as
+    incomplete and left out of the total, so a stopped run still scores the modules it finished
+    (``run`` checks one module at a time), but the floor is only judged on a complete run."""
     if not codes:
         print("mutate: no mutmut results in mutants/ for the scope (run `make mutate`)")
         return 2
@@ -114,18 +115,25 @@ def score(codes: dict[str, int | None], floor: float | None) -> int:
         if not import_time(key):
             per[module_of(key)][status(code)] += 1
     width = max(len(m) for m in per)
-    print(f"{'module':<{width}}  detected/total   score  survived  no-tests  other")
+    print(f"{'module':<{width}}  detected/total   score  survived  no-tests  timeout  other")
     total = Counter[str]()
+    incomplete = []
     for module in sorted(per):
         c = per[module]
+        if c["not checked"] + c["interrupted"]:
+            incomplete.append(module)
+            checked = sum(c.values()) - c["not checked"] - c["interrupted"]
+            print(f"{module:<{width}}  incomplete: {checked} of {sum(c.values())} checked, "
+                  f"{_detected(c)} detected")
+            continue
         total.update(c)
         _line(module, c, width)
-    _line("TOTAL", total, width)
+    if total:
+        _line("TOTAL" if not incomplete else "TOTAL (complete modules)", total, width)
     if skipped:
         print(f"(not in the score: {skipped} mutants of functions run only at import, IMPORT_TIME)")
-    unchecked = total["not checked"] + total["interrupted"]
-    if unchecked:
-        print(f"mutate: {unchecked} mutants were not checked (an interrupted run): no score")
+    if incomplete:
+        print(f"mutate: {len(incomplete)} modules were not checked to the end: no overall score")
         return 2
     value = 100.0 * _detected(total) / sum(total.values())
     if floor is not None and value < floor:
@@ -144,7 +152,7 @@ def _line(module: str, c: Counter[str], width: int) -> None:
     n = sum(c.values())
     other = n - _detected(c) - c["survived"] - c["no tests"]
     print(f"{module:<{width}}  {_detected(c):>6}/{n:<6}  {100.0 * _detected(c) / n:5.1f}%  "
-          f"{c['survived']:>8}  {c['no tests']:>8}  {other:>5}")
+          f"{c['survived']:>8}  {c['no tests']:>8}  {c['timeout']:>7}  {other:>5}")
 
 
 def survivors(codes: dict[str, int | None]) -> None:
@@ -152,17 +160,63 @@ def survivors(codes: dict[str, int | None]) -> None:
         print(f"{'import' if import_time(key) else status(codes[key]):<9} {key}")
 
 
-def run(children: int, scope: tuple[str, ...]) -> int:
-    """A fresh mutmut run over the scope (old results would let a changed test go unnoticed)."""
-    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+def mutated_modules() -> list[str]:
+    """The dotted names of the files pyproject.toml's ``only_mutate`` lets mutmut mutate."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = settings["tool"]["mutmut"]["only_mutate"]
+    modules = []
+    for path in sorted((ROOT / "xltargets").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if any(fnmatch.fnmatchcase(rel, pattern) for pattern in patterns):
+            dotted = rel[:-3].replace("/", ".")
+            modules.append(dotted.removesuffix(".__init__"))
+    return modules
+
+
+def chunks(scope: tuple[str, ...], only: list[str] | None = None) -> list[tuple[str, list[str]]]:
+    """The scope cut by module: (module, the mutmut name patterns of its mutants in the scope).
+    ``module.x*`` names the module's own functions and methods (a package's ``__init__`` ones
+    too: its submodules' names start with ``_``)."""
+    out = []
+    for module in mutated_modules():
+        if only and module not in only:
+            continue
+        own = [p for p in scope if p.startswith(module + ".x")]
+        if any(fnmatch.fnmatchcase(module + ".x", p) for p in scope if p not in own):
+            own = [f"{module}.x*"]
+        if own:
+            out.append((module, own))
+    # core's modules first: their score is there early in a long run of scope "all"
+    core = {module_of(p.replace("*", "x_")) for p in SCOPES["core"]}
+    return sorted(out, key=lambda chunk: chunk[0] not in core)
+
+
+def run(children: int, scope: tuple[str, ...], only: list[str] | None = None,
+        keep: bool = False) -> int:
+    """A fresh mutmut run over the scope (old results would let a changed test go unnoticed),
+    one module at a time: mutmut runs its mutants fastest first across every file, so a run
+    stopped midway would leave every module unfinished; cut by module, it leaves finished
+    modules with a score. ``only`` re-runs some modules and ``keep`` keeps the others' results."""
+    if not keep:
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     mutmut = Path(sys.executable).with_name("mutmut")
-    command = [str(mutmut) if mutmut.exists() else "mutmut", "run", "--max-children",
-               str(children), *scope]
     env = dict(os.environ)
     # the tests must import the mutated copy in mutants/, never this checkout
     env.pop("PYTHONPATH", None)
     env["PYTHONPATH"] = str(ROOT / "tools")  # tools/mutate_plugin.py, named in [tool.mutmut]
-    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    for module, patterns in chunks(scope, only):
+        known = load(ROOT / "mutants")
+        if known and not any(module_of(key) == module for key in known):
+            continue  # no mutant of this module in the scope (e.g. only constants)
+        print(f"mutate: {module} ({time.strftime('%H:%M:%S')})", flush=True)
+        command = [str(mutmut) if mutmut.exists() else "mutmut", "run", "--max-children",
+                   str(children), *patterns]
+        code = subprocess.run(command, cwd=ROOT, env=env, check=False,
+                              stdout=subprocess.DEVNULL).returncode
+        if code != 0 and any(module_of(key) == module for key in load(ROOT / "mutants")):
+            return code
+        score({k: v for k, v in load(ROOT / "mutants").items() if module_of(k) == module}, None)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,11 +226,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="fail (exit 1) when the overall score in percent is below this")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--scope", choices=sorted(SCOPES), default="core")
+    parser.add_argument("--module", action="append", default=None,
+                        help="run only this module's mutants (repeatable), e.g. xltargets.rules")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the other modules' results in mutants/ (with --module)")
     args = parser.parse_args(argv)
     global SCOPE
     SCOPE = SCOPES[args.scope]
     if args.action == "run":
-        code = run(args.children, SCOPE)
+        code = run(args.children, SCOPE, args.module, args.keep)
         if code != 0:
             print(f"mutate: mutmut run failed (exit {code})")
             return 2
