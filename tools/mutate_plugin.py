@@ -8,6 +8,8 @@ the first test that filled a cache would be the only one mutmut credits with rea
 functions behind it. Clearing the package's caches before every test makes each test compute
 what it uses, in the learning run and in every mutant's run alike.
 
+Hypothesis does not shrink a failing example here (the profile below).
+
 The caches: every ``functools.lru_cache`` of the package, and the module-level dictionaries
 below (each one a memo by its module's own comment; a new one is found by a mutant that survives
 with tests that plainly kill it, and belongs here).
@@ -18,6 +20,15 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import Phase, settings
+
+#: a failing property test stops at its first failing example: shrinking it to the smallest one
+#: (what a developer wants to read) took a minute per mutant and hit mutmut's time limit, and a
+#: mutant is killed by the failure whatever its size. The tests' own settings (max_examples,
+#: deadline) still apply: a profile only gives what they leave unsaid.
+settings.register_profile("mutate", phases=(Phase.explicit, Phase.reuse, Phase.generate),
+                          database=None)
+settings.load_profile("mutate")
 
 #: module -> its memo dictionaries
 MEMOS = {

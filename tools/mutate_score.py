@@ -14,6 +14,7 @@ interrupted run) fails the target: a partial run has no score.
     python tools/mutate_score.py run --floor 80      # what `make mutate` does
     python tools/mutate_score.py score --floor 80    # score the results already in mutants/
     python tools/mutate_score.py survivors           # the surviving mutants' names, per module
+    python tools/mutate_score.py run --module xltargets.rules --keep   # re-run one module
 """
 
 from __future__ import annotations
@@ -186,6 +187,8 @@ def chunks(scope: tuple[str, ...], only: list[str] | None = None) -> list[tuple[
             own = [f"{module}.x*"]
         if own:
             out.append((module, own))
+    if only:  # in the order given
+        return sorted(out, key=lambda chunk: only.index(chunk[0]))
     # core's modules first: their score is there early in a long run of scope "all"
     core = {module_of(p.replace("*", "x_")) for p in SCOPES["core"]}
     return sorted(out, key=lambda chunk: chunk[0] not in core)
@@ -227,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--scope", choices=sorted(SCOPES), default="core")
     parser.add_argument("--module", action="append", default=None,
-                        help="run only this module's mutants (repeatable), e.g. xltargets.rules")
+                        help="run (or score) only this module's mutants (repeatable), e.g. "
+                             "xltargets.rules; `run --module M --keep` scores the whole scope")
     parser.add_argument("--keep", action="store_true",
                         help="keep the other modules' results in mutants/ (with --module)")
     args = parser.parse_args(argv)
@@ -239,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutate: mutmut run failed (exit {code})")
             return 2
     codes = load(ROOT / "mutants")
+    if args.module and args.action != "run":  # after `run --keep`, the whole scope is scored
+        codes = {k: v for k, v in codes.items() if module_of(k) in args.module}
     if args.action == "survivors":
         survivors(codes)
         return 0
