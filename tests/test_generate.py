@@ -467,3 +467,46 @@ def test_instructions_name_the_specs_money_unit():
         lines = [c.value for c in ws["A"] if isinstance(c.value, str)]
         (money,) = [line for line in lines if line.startswith("三、")]
         assert money.startswith(f"三、金额单位为{unit}，") and f"“{unit}”" in money
+
+
+def _roster_xlsx(path, far_value: bool):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for r, row in enumerate([["单位编码", "单位名称", "项目支出名称", "年度本级预算金额"],
+                             [401001, "沅江市网信办", "B网评员培训经费", 3.2]]):
+        ws.write_row(r, 0, row)
+    if far_value:
+        ws.write(100_000, 16_000, "x")  # a stray value far away: calamine would allocate it all
+    else:
+        ws.write_blank(1_048_575, 16_383, None, wb.add_format({"bold": True}))  # format, no value
+    wb.close()
+    return path
+
+
+def test_roster_with_a_far_value_is_refused_before_calamine_allocates(tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    roster = _roster_xlsx(tmp_path / "roster.xlsx", far_value=True)
+
+    def limit() -> None:  # the old code asked the allocator for ~1.6e9 cells and aborted
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+    done = subprocess.run([sys.executable, "-m", "xltargets", "generate", "hunan", "--year", "2025",
+                           "--roster", str(roster), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120, preexec_fn=limit)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(roster) in lines[0]
+    assert "名单工作簿第一个工作表的内容过大" in lines[0] and "第100001行、第16001列" in lines[0]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_roster_with_formatting_far_away_is_read(tmp_path):
+    from xltargets.generate import read_roster
+
+    (dept,) = read_roster(_roster_xlsx(tmp_path / "roster.xlsx", far_value=False), load_spec("hunan"))
+    assert dept.unit_code == "401001" and dept.projects[0]["budget_local"] == Decimal("3.2")

@@ -41,6 +41,13 @@ from ..values import parse_code, parse_money, parse_text
 
 DEPARTMENT_COLUMNS = {"unit_code": "单位编码", "unit_name": "单位名称", "region_code": "区划编码"}
 MAX_ROSTER_BYTES = 20 * 2**20
+#: the extent of a roster sheet handed to python-calamine, which allocates every cell of the
+#: rectangle from A1 to the farthest filled cell: a province's roster is one row per project
+#: (some 100,000 rows) of about ten columns; one stray value at XFD1048576 would otherwise ask
+#: for 17 billion cells and end the process in the allocator
+MAX_ROSTER_ROWS = 200_000
+MAX_ROSTER_COLUMNS = 100
+MAX_ROSTER_CELLS = 4_000_000
 
 
 @dataclass
@@ -214,12 +221,21 @@ def _rows(path: Path) -> list[list[Any]]:
 def _xlsx_rows(path: Path) -> list[list[Any]]:
     from python_calamine import CalamineWorkbook
 
+    from ..read._parts import workbook_parts
     from ..read._safety import open_package
+    from ..read._zip import check_parts_for_calamine
 
     try:
-        with open_package(path):
-            pass  # the same size, zip and type limits as returned workbooks
+        # the same size, zip and XML limits as returned workbooks, then the sheet's real extent
+        with open_package(path) as pkg:
+            check_parts_for_calamine(pkg, pkg.xml_parts())
+            parts = workbook_parts(pkg, pkg.workbook_part)
+            first = parts.sheet_parts.get(parts.sheets[0][0]) if parts.sheets else None
+            if first is not None:
+                _check_extent(path, pkg.read_part(first))
     except XltargetsError as exc:
+        if isinstance(exc, RosterError):
+            raise
         raise RosterError(f"无法读取名单工作簿：{getattr(exc, 'message', exc)}", path=path) from None
     try:
         wb = CalamineWorkbook.from_path(str(path))
@@ -227,3 +243,49 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
         return [list(r) for r in sheet.to_python(skip_empty_area=False)]
     except Exception:  # calamine raises its own error types for broken files
         raise RosterError("无法读取名单工作簿（文件损坏或不是 .xlsx）", path=path) from None
+
+
+def _check_extent(path: Path, sheet_xml: bytes) -> None:
+    """Refuse a first sheet whose filled cells reach past the roster bounds (see MAX_ROSTER_ROWS).
+
+    Counts only cells that hold a value (formatting alone is no content) and follows cells and
+    rows written without a reference the way spreadsheet programs place them."""
+    from xml.parsers import expat
+
+    from ..read._cells import parse_cell_ref
+
+    state = {"row": 0, "col": 0, "valued": False, "rows": 0, "cols": 0}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rpartition("}")[2]
+        if local == "row":
+            ref = attrs.get("r", "")
+            state["row"] = int(ref) if ref.isdigit() and len(ref) < 8 else state["row"] + 1
+            state["col"] = 0
+        elif local == "c":
+            where = parse_cell_ref(attrs.get("r", ""))
+            if where is not None:
+                state["row"], state["col"] = where[0] + 1, where[1] + 1
+            else:
+                state["col"] += 1
+            state["valued"] = False
+        elif local in ("v", "is"):
+            state["valued"] = True
+
+    def end(tag: str) -> None:
+        if tag.rpartition("}")[2] == "c" and state["valued"]:
+            state["rows"] = max(state["rows"], state["row"])
+            state["cols"] = max(state["cols"], state["col"])
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(sheet_xml, True)
+    except expat.ExpatError:
+        raise RosterError("无法读取名单工作簿（第一个工作表已损坏）", path=path) from None
+    rows, cols = state["rows"], state["cols"]
+    if rows > MAX_ROSTER_ROWS or cols > MAX_ROSTER_COLUMNS or rows * cols > MAX_ROSTER_CELLS:
+        raise RosterError(
+            f"名单工作簿第一个工作表的内容过大（有内容的单元格远至第{rows}行、第{cols}列；"
+            f"名单最多{MAX_ROSTER_ROWS}行、{MAX_ROSTER_COLUMNS}列）；请删除表格以外的内容后另存",
+            path=path)
