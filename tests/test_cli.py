@@ -273,3 +273,44 @@ def test_submission_schema_is_printable_and_shipped(tmp_path):
     assert include["schemas"] == "xltargets/_data/schemas"
     line = user_error(["schema", "submission", "-o", tmp_path], tmp_path)
     assert "文件夹" in line
+
+
+def _command(*args: str):
+    """The command as a user runs it (``python -m xltargets``, the console script's entry)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "xltargets", *args], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("generate", "hebei-county", "--yaer", "2025"), "没有选项 --yaer（是否要用 --year？）；用 xltargets generate --help 查看用法"),
+    (("generate", "hebei-county", "--year", "3000", "--out", "o"), "--year 的值不对：应不大于 2100"),
+    (("generate", "hebei-county", "--year", "二〇二五", "--out", "o"), "--year 的值不对：应为整数"),
+    (("collect", "in", "--out", "o", "--jobs", "0"), "--jobs 的值不对：应不小于 1"),
+    (("read",), "缺少参数 WORKBOOK；用 xltargets read --help 查看用法"),
+    (("read", "a.xlsx", "b.xlsx"), "多余的参数：b.xlsx"),
+    (("colect", "in"), "没有命令“colect”（是否要用 collect？）"),
+    (("specs", "shwo"), "没有命令“shwo”（是否要用 show？）；用 xltargets specs --help 查看用法"),
+    (("collect", "in", "--out"), "选项 --out 后面需要一个值"),
+])
+def test_usage_mistakes_are_one_chinese_line(args, said):
+    done = _command(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：") and said in lines[0], done.stderr
+
+
+def test_help_pages_are_chinese():
+    done = _command("generate", "--help")
+    assert done.returncode == 0
+    for text in ("预算年度", "单位名单（CSV 或 .xlsx）", "显示本帮助后退出。"):
+        assert text in done.stdout
+    assert "Show this message" not in done.stdout and "Budget year" not in done.stdout
+    # a Chinese help line is wrapped, never cut short with "…"
+    assert "…" not in done.stdout
+    top = _command("--help").stdout
+    assert all(name in top for name in ("generate", "read", "check", "collect", "serve", "specs"))
+    assert "汇总一个文件夹的报送" in top

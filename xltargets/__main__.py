@@ -1,5 +1,5 @@
 """``python -m xltargets``: the same as the ``xltargets`` command."""
 
-from .cli import app
+from .cli import run
 
-app(prog_name="xltargets")
+run()

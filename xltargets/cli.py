@@ -24,22 +24,24 @@ from ._console import LazyConsole
 from .errors import OutputError, SpecError, XltargetsError, os_error_zh
 from .findings import SEVERITY_ZH, STATUS_LABELS
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="xltargets: 预算绩效目标表 — generate locked Excel templates, read and check returns.")
-specs_app = typer.Typer(no_args_is_help=True, help="Inspect and validate form specs.")
+# help pages printed plainly: Typer's rich panels cut Chinese help lines with "…" (no spaces to
+# wrap at) where plain Click wraps them
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="xltargets：预算绩效目标表——生成锁定的 Excel 模板，读取、检查并汇总各单位报送的表格。")
+specs_app = typer.Typer(no_args_is_help=True, help="查看和检查表样（各地表格格式的 YAML 描述）。")
 app.add_typer(specs_app, name="specs")
 schema_app = typer.Typer(no_args_is_help=True,
-                         help="Print the JSON Schemas: the submission JSON, the spec format.")
+                         help="输出 JSON Schema：报送数据 JSON、表样格式。")
 app.add_typer(schema_app, name="schema")
 
 # rich is imported when a console prints more than a plain line (not on `read FILE -o OUT`)
 out = LazyConsole(soft_wrap=True)
 err = LazyConsole(stderr=True, soft_wrap=True)
 
-SpecArg = Annotated[str, typer.Argument(help="Built-in spec id (hebei-county, hunan) or a YAML file.")]
+SpecArg = Annotated[str, typer.Argument(help="表样：内置编号（hebei-county、hunan、shanghai-district，见 specs list）或 YAML 文件。")]
 PasswordOpt = Annotated[str | None, typer.Option(
     "--password", envvar="XLTARGETS_PASSWORD",
-    help="Sheet/workbook protection password (or env XLTARGETS_PASSWORD). Never stored.")]
+    help="工作表和工作簿的保护密码（也可用环境变量 XLTARGETS_PASSWORD）；不会被保存。")]
 
 
 def _fail(exc: XltargetsError, code: int) -> None:
@@ -108,13 +110,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                               help="Show the version and exit.")] = False) -> None:
+                                               help="显示版本号后退出。")] = False) -> None:
     """xltargets command line."""
 
 
 # --- specs -------------------------------------------------------------------------------------
 
-@specs_app.command("list")
+@specs_app.command("list", help="列出内置表样。")
 @_errors
 def specs_list() -> None:
     """List the built-in specs."""
@@ -140,7 +142,7 @@ def _sheet_title(name: str, repeat: str) -> str:
     return shown(1)
 
 
-@specs_app.command("show")
+@specs_app.command("show", help="显示表样的工作表、字段和校验规则。")
 @_errors
 def specs_show(spec: SpecArg) -> None:
     """Show a spec's sheets, fields and rules."""
@@ -169,9 +171,9 @@ def specs_show(spec: SpecArg) -> None:
         out.print(f"  {rule.id:<24} {rule.type:<20} {rule.severity.value}", highlight=False)
 
 
-@specs_app.command("check")
+@specs_app.command("check", help="检查表样文件，逐条列出错误及其行号；有错误时退出码为 1。")
 @_errors
-def specs_check(file: Annotated[Path, typer.Argument(help="A spec YAML file.")]) -> None:
+def specs_check(file: Annotated[Path, typer.Argument(help="表样 YAML 文件。")]) -> None:
     """Validate a spec file; every mistake is printed with its line. Exit 1: mistakes found."""
     from .spec import load_spec
 
@@ -185,42 +187,42 @@ def specs_check(file: Annotated[Path, typer.Argument(help="A spec YAML file.")])
     out.print(f"表样正确：{s.id} {s.version}", highlight=False)
 
 
-@specs_app.command("schema")
+@specs_app.command("schema", help="输出（或写入文件）表样格式的 JSON Schema，供编辑器使用。")
 @_errors
-def specs_schema(output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
+def specs_schema(output: Annotated[Path | None, typer.Option("-o", "--output", help="写入此文件（默认输出到屏幕）。")] = None) -> None:
     """Print (or write) the JSON Schema of the spec format, for editors."""
     from .spec import json_schema
 
     _emit(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n", output)
 
 
-@schema_app.command("submission")
+@schema_app.command("submission", help="输出（或写入文件）报送数据 JSON 的 JSON Schema。")
 @_errors
-def schema_submission(output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
+def schema_submission(output: Annotated[Path | None, typer.Option("-o", "--output", help="写入此文件（默认输出到屏幕）。")] = None) -> None:
     """Print (or write) the JSON Schema of the submission JSON (read, collect's submissions)."""
     from ._schemas import schema_text
 
     _emit(schema_text(), output)
 
 
-@schema_app.command("spec")
+@schema_app.command("spec", help="输出（或写入文件）表样格式的 JSON Schema（同 specs schema）。")
 @_errors
-def schema_spec(output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
+def schema_spec(output: Annotated[Path | None, typer.Option("-o", "--output", help="写入此文件（默认输出到屏幕）。")] = None) -> None:
     """Print (or write) the JSON Schema of the spec format (the same as ``specs schema``)."""
     specs_schema(output)
 
 
 # --- generate ----------------------------------------------------------------------------------
 
-@app.command()
+@app.command(help="生成锁定的 Excel 模板：按名单每个单位一个（--roster），或一个空白模板（--projects N）。")
 @_errors
 def generate(
     spec: SpecArg,
-    year: Annotated[int, typer.Option(help="Budget year (预算年度).", min=2000, max=2100)],
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
-    roster: Annotated[Path | None, typer.Option(help="Roster CSV/XLSX: one workbook per department.")] = None,
-    projects: Annotated[int | None, typer.Option(help="Blank template with N project sheets.", min=0, max=200)] = None,
-    batch: Annotated[str, typer.Option(help="Label of this distribution round (part of template ids).")] = "",
+    year: Annotated[int, typer.Option(help="预算年度，如 2025。", min=2000, max=2100)],
+    out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹。")],
+    roster: Annotated[Path | None, typer.Option(help="单位名单（CSV 或 .xlsx）：每个单位生成一个工作簿，并写出下发清单 manifest.json。")] = None,
+    projects: Annotated[int | None, typer.Option(help="生成一个含 N 个项目表的空白模板（不按名单）。", min=0, max=200)] = None,
+    batch: Annotated[str, typer.Option(help="本轮下发的批次名（计入模板编号）。")] = "",
     password: PasswordOpt = None,
     indicator_rows: Annotated[int | None, typer.Option(
         help="指标表的行数（默认按表样，见 specs show）；名单的“指标行数”列可为单个单位另定。")] = None,
@@ -265,12 +267,12 @@ def _read(workbook: Path, spec: str | None) -> Any:
     return read_workbook(workbook, ReadOptions(spec=spec))
 
 
-@app.command()
+@app.command(help="读取一份报送工作簿，输出 JSON。退出码 0：无错误；1：发现错误；2：无法读取。")
 @_errors
 def read(
-    workbook: Annotated[Path, typer.Argument(help="A returned .xlsx workbook.")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the JSON here.")] = None,
-    spec: Annotated[str | None, typer.Option(help="Override the spec named by the stamp.")] = None,
+    workbook: Annotated[Path, typer.Argument(help="单位报送的 .xlsx 工作簿。")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="把 JSON 写入此文件（默认输出到屏幕）。")] = None,
+    spec: Annotated[str | None, typer.Option(help="按此表样读取（默认按工作簿里记录的表样）。")] = None,
 ) -> None:
     """Read a returned workbook into JSON. Exit 0: no errors, 1: errors found, 2: unreadable."""
     if output:
@@ -289,11 +291,11 @@ def _summary(sub: Any) -> str:
     return f"{STATUS_LABELS[sub.status]}（错误 {len(sub.errors)}，警告 {len(sub.warnings)}）"
 
 
-@app.command()
+@app.command(help="检查一份报送工作簿，以表格列出发现的问题。退出码 0：无错误；1：发现错误；2：无法读取。")
 @_errors
 def check(
-    workbook: Annotated[Path, typer.Argument(help="A returned .xlsx workbook.")],
-    spec: Annotated[str | None, typer.Option(help="Override the spec named by the stamp.")] = None,
+    workbook: Annotated[Path, typer.Argument(help="单位报送的 .xlsx 工作簿。")],
+    spec: Annotated[str | None, typer.Option(help="按此表样读取（默认按工作簿里记录的表样）。")] = None,
 ) -> None:
     """Check a returned workbook and print its findings as a table."""
     from rich.table import Table
@@ -320,22 +322,22 @@ def check(
 
 # --- collect -----------------------------------------------------------------------------------
 
-@app.command("collect")
+@app.command("collect", help="汇总一个文件夹的报送：状态、JSON、数据库、汇总表、报告、修改意见副本。退出码 0：已汇总（有退回的报送也是 0）；2：无法运行（文件夹不存在、清单或数据库地址有误）。")
 @_errors
 def collect_cmd(
-    inbox: Annotated[Path, typer.Argument(help="Folder of returned files (searched recursively).")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
-    manifest: Annotated[Path | None, typer.Option(help="manifest.json from generate --roster.")] = None,
+    inbox: Annotated[Path, typer.Argument(help="收到的报送文件所在文件夹（含子文件夹）。")],
+    out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹。")],
+    manifest: Annotated[Path | None, typer.Option(help="generate --roster 写出的下发清单 manifest.json：用于列出未报送单位、核对预填内容。")] = None,
     db: Annotated[str | None, typer.Option(
-        "--db", help="SQLAlchemy URL (SQLite or PostgreSQL); default OUT/xltargets.db.")] = None,
-    jobs: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = os.cpu_count() or 1,
-    duplicates: Annotated[str, typer.Option(help="Which return of a department to keep: newest | oldest | fail.")] = "newest",
+        "--db", help="数据库地址（SQLAlchemy URL，SQLite 或 PostgreSQL）；默认 输出文件夹/xltargets.db。")] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=64, help="同时读取的进程数（默认为 CPU 核数）。")] = os.cpu_count() or 1,
+    duplicates: Annotated[str, typer.Option(help="同一单位报送多份时保留哪一份：newest（最新保存的）| oldest（最早的）| fail（报错）。")] = "newest",
     feedback: Annotated[bool, typer.Option("--feedback/--no-feedback",
-                                           help="Write a copy with comments for each flawed return.")] = True,
+                                           help="为有问题的报送生成带批注的修改意见副本（--no-feedback 不生成）。")] = True,
     password: PasswordOpt = None,
     feedback_without_password: Annotated[bool, typer.Option(
         "--feedback-without-password",
-        help="Write feedback copies without a password even though the templates had one.")] = False,
+        help="下发模板设有密码而未提供密码时，仍生成不设密码的修改意见副本。")] = False,
 ) -> None:
     """Collect a folder of returns: statuses, JSON, database, 汇总表, report, feedback copies.
 
@@ -363,11 +365,32 @@ def collect_cmd(
 
 from .serve._cli import serve as _serve  # noqa: E402 - needs no web framework until it runs
 
-app.command("serve")(_serve)
+app.command("serve", help="启动网页报送服务：各单位专属链接、上传即检查、办公室总览页。")(_serve)
 
 
-def run() -> None:  # pragma: no cover - console entry for python -m
-    app(prog_name="xltargets")
+def run(args: list[str] | None = None) -> None:
+    """The ``xltargets`` command (console script and ``python -m xltargets``).
+
+    Typer's standalone mode would print a usage error as an English panel; here it is one
+    Chinese line and exit 2, like every other error (see :mod:`._cli_zh`)."""
+    from ._cli_zh import click_of_typer, install_help, usage_line
+
+    click = click_of_typer()
+    argv = sys.argv[1:] if args is None else list(args)
+    command = typer.main.get_command(app)
+    install_help(command)
+    try:
+        code = command.main(args=argv, prog_name="xltargets", standalone_mode=False)
+    except click.exceptions.UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            error.show()  # a command (group) given nothing: its help page, as Click does
+        else:
+            err.print(f"错误：{usage_line(error)}", highlight=False, markup=False)
+        code = 2
+    except click.exceptions.Abort:
+        err.print("已取消", highlight=False, markup=False)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,18 +18,18 @@ SOURCES = {"env": "来自环境变量 XLTARGETS_OFFICE_TOKEN", "file": "保存�
 
 
 def serve(
-    root: Annotated[Path, typer.Option("--root", help="Folder for returns, links, the office token and the SQLite database.")],
-    manifest: Annotated[Path | None, typer.Option(help="manifest.json from generate --roster (needed the first time).")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (SQLite or PostgreSQL); default ROOT/xltargets.db.")] = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
-    jobs: Annotated[int, typer.Option(min=1, max=64, help="Reader processes per server process.")] = max(1, (os.cpu_count() or 1)),
-    base_url: Annotated[str | None, typer.Option(help="Public address for the links (default http://HOST:PORT).")] = None,
-    max_upload_mb: Annotated[int, typer.Option(min=1, max=1024, help="Largest upload accepted, in MB.")] = 50,
-    upload_timeout: Annotated[float, typer.Option(min=1, help="Seconds an upload may take to arrive.")] = 900,
+    root: Annotated[Path, typer.Option("--root", help="数据目录：保存报送文件、各单位链接、办公室口令和 SQLite 数据库。")],
+    manifest: Annotated[Path | None, typer.Option(help="generate --roster 写出的下发清单 manifest.json（第一次启动时需要）。")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="数据库地址（SQLAlchemy URL，SQLite 或 PostgreSQL）；默认 数据目录/xltargets.db。")] = None,
+    host: Annotated[str, typer.Option(help="监听地址。")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="监听端口。")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="服务进程数。")] = 1,
+    jobs: Annotated[int, typer.Option(min=1, max=64, help="每个服务进程的读取进程数。")] = max(1, (os.cpu_count() or 1)),
+    base_url: Annotated[str | None, typer.Option(help="各单位链接使用的对外地址（默认 http://监听地址:端口）。")] = None,
+    max_upload_mb: Annotated[int, typer.Option(min=1, max=1024, help="单个上传文件的大小上限（MB）。")] = 50,
+    upload_timeout: Annotated[float, typer.Option(min=1, help="单个上传允许的最长时间（秒）。")] = 900,
     password: Annotated[str | None, typer.Option(
-        "--password", envvar="XLTARGETS_PASSWORD", help="Protection password of the templates (feedback copies).")] = None,
+        "--password", envvar="XLTARGETS_PASSWORD", help="下发模板的保护密码（用于修改意见副本；也可用环境变量 XLTARGETS_PASSWORD）。")] = None,
 ) -> None:
     """Serve the web intake: department links, uploads checked at once, the office's overview."""
     from ._config import ServeConfig
