@@ -202,3 +202,114 @@ def test_mutated_sheets_read_the_same(seed, edits, returns, monkeypatch, tmp_pat
     path.write_bytes(hostile.rezip(hostile.replace(members, part, bytes(sheet))))
     scanned, tree = _both(path, monkeypatch)
     assert scanned == tree
+
+
+# --- shared strings: the plain-items scan (_cells._strings_from_scan) or the handler parser ------
+
+def _odd_strings(sst: bytes) -> dict[str, bytes]:
+    """Ways to write the shared strings part that the scan must leave to the parser (or read
+    the same)."""
+    first = sst.index(b"<si>")
+    return {
+        "rich_text": sst.replace(b"<si><t>", b"<si><r><rPr><b/></rPr><t>", 1).replace(
+            b"</t></si>", b"</t></r></si>", 1),
+        "phonetic": sst.replace(b"</t></si>", b'</t><rPh sb="0" eb="1"><t>ke</t></rPh></si>', 1),
+        "entity": sst.replace(b"<si><t>", b"<si><t>&amp;&#20013;", 1),
+        "entity_late": sst[:sst.rindex(b"<si><t>")] + b"<si><t>&lt;" + sst[sst.rindex(b"<si><t>") + 7:],
+        "carriage_return": sst.replace(b"<si><t>", b"<si><t>a\r\nb\rc", 1),
+        "preserve": sst.replace(b"<si><t>", b'<si><t xml:space="preserve">  ', 1),
+        "empty_text": sst.replace(b"<si><t>", b"<si><t></t></si><si><t>", 1),
+        "self_closed_text": sst.replace(b"<si><t>", b"<si><t/></si><si><t>", 1),
+        "spaces_between": sst.replace(b"</si><si>", b"</si>\n  <si>"),
+        "comment": sst.replace(b"</si><si>", b"</si><!-- x --><si>", 1),
+        "cdata": sst.replace(b"<si><t>", b"<si><t><![CDATA[<c>]]>", 1),
+        "processing_instruction": sst.replace(b"</si><si>", b"</si><?pi x?><si>", 1),
+        "prefixed": sst.replace(b"<sst xmlns=", b'<x:sst xmlns:x=', 1).replace(b"</sst>", b"</x:sst>"),
+        "other_namespace": sst.replace(b"spreadsheetml/2006/main", b"spreadsheetml/2006/other", 1),
+        "no_declaration": sst[sst.index(b"<sst"):],
+        "bom": b"\xef\xbb\xbf" + sst,
+        "latin1": sst.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"', 1),
+        "control_character": sst.replace(b"<si><t>", b"<si><t>\x01", 1),
+        "bad_utf8": sst.replace(b"<si><t>", b"<si><t>\xe4\xb8", 1),
+        "cdata_end_in_text": sst.replace(b"<si><t>", b"<si><t>]]>", 1),
+        "gt_in_text": sst.replace(b"<si><t>", b"<si><t>a>b", 1),
+        "unbound_prefix": sst.replace(b"<si><t>", b"<si><q:t>x</q:t><t>", 1),
+        "truncated": sst[: len(sst) * 2 // 3],
+        "malformed_tail": sst.replace(b"</sst>", b"</sst><x>"),
+        "nested_si": sst.replace(b"</t></si>", b"</t><si><t>n</t></si></si>", 1),
+        "no_items": sst[:first] + b"</sst>",
+        "attribute_on_si": sst.replace(b"<si>", b'<si x="1">', 1),
+        "count_claims": re.sub(rb'count="[0-9]+" uniqueCount="[0-9]+"',
+                               b'count="18446744073709551615" uniqueCount="99999999999"', sst, count=1),
+    }
+
+
+def test_real_returns_read_their_shared_strings_by_the_scan(returns, monkeypatch):
+    calls: list[bool] = []
+    original = _cells._strings_from_scan
+
+    def counting(*args, **kwargs):
+        got = original(*args, **kwargs)
+        calls.append(got is not None)
+        return got
+
+    monkeypatch.setattr(_cells, "_strings_from_scan", counting)
+    for path in returns.values():
+        read_raw(path)
+    assert calls and all(calls)
+
+
+def test_odd_shared_strings_read_the_same(returns, monkeypatch, tmp_path):
+    members = _members(returns["hebei-county"])
+    sst = dict(members)["xl/sharedStrings.xml"]
+    differs = []
+    for name, changed in _odd_strings(sst).items():
+        assert changed != sst, name
+        path = tmp_path / f"sst-{name}.xlsx"
+        path.write_bytes(hostile.rezip(hostile.replace(members, "xl/sharedStrings.xml", changed)))
+        scanned, tree = _both(path, monkeypatch)
+        if scanned != tree:
+            differs.append(name)
+    assert differs == []
+    # a label written with a character reference reads as the label (the parser decodes it)
+    label = "单位名称".encode()
+    assert b"<si><t>" + label + b"</t></si>" in sst
+    encoded = tmp_path / "sst-label-entity.xlsx"
+    encoded.write_bytes(hostile.rezip(hostile.replace(
+        members, "xl/sharedStrings.xml", sst.replace(b"<t>" + label, b"<t>&#21333;" + label[3:], 1))))
+    assert _both(encoded, monkeypatch) == _both(returns["hebei-county"], monkeypatch)
+    # a typed text (an input cell's value) with an entity or a line end: decoded as XML says
+    typed = "购买舆情监测服务".encode()
+    assert b"<t>" + typed + b"</t>" in sst
+    for name, text in (("cr", b"a\r\nb\rc"), ("amp", b"a&amp;b"), ("lt", b"&#60;")):
+        path = tmp_path / f"sst-typed-{name}.xlsx"
+        path.write_bytes(hostile.rezip(hostile.replace(
+            members, "xl/sharedStrings.xml", sst.replace(b"<t>" + typed, b"<t>" + text + typed, 1))))
+        scanned, tree = _both(path, monkeypatch)
+        assert scanned == tree, name
+        assert scanned != _both(returns["hebei-county"], monkeypatch)[0], name
+
+
+_SST_SNIPPETS = [b"&amp;", b"&#49;", b"<!-- c -->", b"\r\n", b" ", b"<", b">", b"/>", b"<si>",
+                 b"</si>", b"<t>", b"</t>", b"<r>", b"<rPh>", b"\xff", b"\xe4\xb8", b'xml:space="preserve"']
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture],
+          database=None)
+@given(seed=st.integers(0, 2**32 - 1), edits=st.integers(1, 3))
+def test_mutated_shared_strings_read_the_same(seed, edits, returns, monkeypatch, tmp_path_factory):
+    rng = random.Random(seed)
+    members = _members(returns["hunan" if seed % 2 else "hebei-county"])
+    sst = bytearray(dict(members)["xl/sharedStrings.xml"])
+    start = sst.index(b"<si>")
+    for _ in range(edits):
+        at = rng.randrange(start, len(sst))
+        if rng.random() < 0.3:
+            sst[at] = rng.randrange(256)
+        else:
+            sst[at:at + rng.randrange(0, 3)] = rng.choice(_SST_SNIPPETS)
+    path = tmp_path_factory.mktemp("sst") / "m.xlsx"
+    path.write_bytes(hostile.rezip(hostile.replace(members, "xl/sharedStrings.xml", bytes(sst))))
+    scanned, tree = _both(path, monkeypatch)
+    assert scanned == tree

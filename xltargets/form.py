@@ -137,10 +137,18 @@ class _SheetPlan:
     def __init__(self, sheet: SheetLayout) -> None:
         self.percent_fields = [c for c in sheet.inputs
                                if c.kind == Kind.percent and c.place == Place.field]
-        self.fields = [c for c in sheet.inputs if c.place == Place.field]
-        self.lists = [c for c in sheet.inputs if c.place == Place.list_item]
-        #: table id -> rows as (index, fixed, [(column, input)], the rows' input paths)
-        self.tables = [(table.id, [(row.index, row.fixed, list(row.cells.items()),
+        # each input with its blank Cell, made once: most cells of a return are blank, and a
+        # Cell (an input and a Parsed, both immutable) is never changed once made
+        self.fields = [(c, Cell(c, _BLANK)) for c in sheet.inputs if c.place == Place.field]
+        lists: dict[str, list[tuple[Input, Cell]]] = {}
+        for c in sheet.inputs:
+            if c.place == Place.list_item:
+                lists.setdefault(c.field, []).append((c, Cell(c, _BLANK)))
+        #: list field -> its items (in the order of the inputs, as the values keep them)
+        self.lists = list(lists.items())
+        #: table id -> rows as (index, fixed, [(column, input, blank Cell)], the rows' input paths)
+        self.tables = [(table.id, [(row.index, row.fixed,
+                                    [(col, inp, Cell(inp, _BLANK)) for col, inp in row.cells.items()],
                                     frozenset(inp.path for inp in row.cells.values()))
                                    for row in table.rows])
                        for table in sheet.tables.values()]
@@ -166,26 +174,35 @@ def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, y
     sheets = []
     for sheet in layout.sheets:
         cells = raw.get(sheet.name, {})
+        get = cells.get
         plan = _plan(sheet)
-        fraction = _fractions(plan.percent_fields, cells)
+        fraction = _fractions(plan.percent_fields, cells) if plan.percent_fields else False
         sv = SheetValues(sheet)
         fields = sv.fields
-        for cell in plan.fields:
-            fields[cell.field] = Cell(cell, parse_kind(cell, cells.get(cell.path), fraction=fraction))
-        for cell in plan.lists:
-            sv.lists.setdefault(cell.field, []).append(Cell(cell, parse_kind(cell, cells.get(cell.path))))
+        for cell, blank in plan.fields:
+            value = get(cell.path)
+            fields[cell.field] = blank if value is None else \
+                Cell(cell, parse_kind(cell, value, fraction=fraction))
+        lists = sv.lists
+        for field_id, items in plan.lists:
+            lists[field_id] = [blank if (value := get(cell.path)) is None
+                               else Cell(cell, parse_kind(cell, value)) for cell, blank in items]
         for table_id, table_rows in plan.tables:
             rows = []
             for index, fixed, row_cells, paths in table_rows:
                 if paths.isdisjoint(cells):
                     continue  # blank rows are not data (most rows of a template stay blank)
-                row_raw = [(col, inp, cells.get(inp.path)) for col, inp in row_cells]
-                if all(v is None for _, _, v in row_raw):
-                    continue
-                parsed = {col: Cell(inp, parse_kind(inp, v)) for col, inp, v in row_raw}
-                if all(c.parsed.blank for c in parsed.values()):
-                    continue
-                rows.append((index, parsed, fixed))
+                parsed: dict[str, Cell] = {}
+                filled = False
+                for col, inp, blank in row_cells:
+                    value = get(inp.path)
+                    if value is None:
+                        parsed[col] = blank
+                    else:
+                        parsed[col] = made = Cell(inp, parse_kind(inp, value))
+                        filled = filled or not made.parsed.blank
+                if filled:
+                    rows.append((index, parsed, fixed))
             sv.tables[table_id] = rows
         sheets.append(sv)
     return FormValues(spec, layout, year, region, sheets)

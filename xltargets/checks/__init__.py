@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 
 from ..findings import Finding, Severity
-from ..form import Cell, FormValues, FormView, SheetValues, _path
+from ..form import _BLANK, Cell, FormValues, FormView, SheetValues, _path
 from ..spec.model import Kind
 from ..values._core import float_text
 
@@ -113,15 +113,29 @@ def _cell_checks(sheet: SheetValues, cell: Cell, *, required: bool) -> Iterator[
                            None if limit.code == "text_too_long" else _quote(subject))
 
 
+def _quiet(cell: Cell, required: bool) -> bool:
+    """Whether :func:`_cell_checks` has nothing to say about ``cell``, decided without starting
+    it (most cells of a return: blank and optional, or a plain value with no limit)."""
+    p = cell.parsed
+    if p.marker is not None:
+        return True
+    if p.value is not None:  # (then not blank)
+        return not p.problem and not p.notes and not cell.input.limits
+    return p is _BLANK and not required
+
+
 def _sheet_checks(sheet: SheetValues) -> Iterator[Finding]:
     for cell in sheet.fields.values():
         if cell.input.fixed:
             continue
-        yield from _cell_checks(sheet, cell, required=cell.input.required)
+        required = cell.input.required
+        if not _quiet(cell, required):
+            yield from _cell_checks(sheet, cell, required=required)
     spec_fields = {}
     for cells in sheet.lists.values():
         for cell in cells:
-            yield from _cell_checks(sheet, cell, required=False)
+            if not _quiet(cell, False):
+                yield from _cell_checks(sheet, cell, required=False)
         if cells:
             spec_fields[cells[0].input.field] = cells
     for _fid, cells in spec_fields.items():
@@ -139,4 +153,5 @@ def _sheet_checks(sheet: SheetValues) -> Iterator[Finding]:
                 required = cell.input.required
                 if all_na:
                     required = False  # …… marks the whole category as not applicable
-                yield from _cell_checks(sheet, cell, required=required)
+                if not _quiet(cell, required):
+                    yield from _cell_checks(sheet, cell, required=required)

@@ -89,26 +89,46 @@ def workbook_parts(pkg: Package, workbook_part: str = "xl/workbook.xml") -> Work
     out.names = dict(names)
     _relations(pkg, workbook_part, out, list(rids))
     if "docProps/custom.xml" in pkg.names:
-        prop: dict[str, Any] = {"name": None, "buf": []}
-        custom = NS_CUSTOM[1:]
-
-        def pstart(tag: str, attrs: dict[str, str]) -> None:
-            if tag == custom + "property":
-                name = attrs.get("name", "")
-                prop["name"] = name[len(PROPERTY_PREFIX):] if name.startswith(PROPERTY_PREFIX) else None
-                prop["buf"] = []
-
-        def pend(tag: str) -> None:
-            if tag == custom + "property" and prop["name"] is not None:
-                out.properties[prop["name"]] = "".join(prop["buf"])
-                prop["name"] = None
-
-        def ptext(data: str) -> None:
-            if prop["name"] is not None:
-                prop["buf"].append(data)
-
-        _parse(pkg, "docProps/custom.xml", pstart, pend, ptext)
+        _custom_properties(pkg, out)
     return out
+
+
+#: docProps/custom.xml by its bytes -> its properties (the stamp: the same in every return of a
+#: template)
+_PROPERTIES: dict[bytes, dict[str, str]] = {}
+
+
+def _custom_properties(pkg: Package, out: WorkbookParts) -> None:
+    data = pkg.read_part("docProps/custom.xml")
+    hit = _PROPERTIES.get(data)
+    if hit is None:
+        _custom_xml(pkg, out, data)
+        if len(_PROPERTIES) < _MEMO_ENTRIES and len(data) < _MEMO_BYTES:
+            _PROPERTIES[data] = dict(out.properties)
+    else:
+        out.properties.update(hit)
+
+
+def _custom_xml(pkg: Package, out: WorkbookParts, data: bytes) -> None:
+    prop: dict[str, Any] = {"name": None, "buf": []}
+    custom = NS_CUSTOM[1:]
+
+    def pstart(tag: str, attrs: dict[str, str]) -> None:
+        if tag == custom + "property":
+            name = attrs.get("name", "")
+            prop["name"] = name[len(PROPERTY_PREFIX):] if name.startswith(PROPERTY_PREFIX) else None
+            prop["buf"] = []
+
+    def pend(tag: str) -> None:
+        if tag == custom + "property" and prop["name"] is not None:
+            out.properties[prop["name"]] = "".join(prop["buf"])
+            prop["name"] = None
+
+    def ptext(data: str) -> None:
+        if prop["name"] is not None:
+            prop["buf"].append(data)
+
+    _parse(pkg, "docProps/custom.xml", pstart, pend, ptext, data)
 
 
 def _workbook_xml(pkg: Package, part: str, data: bytes

@@ -187,18 +187,22 @@ def _check_sheets(parts: WorkbookParts, pkg: Package, path: Path) -> None:
 
 def _resolve(sheets: list[SheetCells], pkg: Package, parts: WorkbookParts, styles: Styles) -> None:
     """Shared-string texts, number formats and locked flags of the cells kept."""
-    needed = {cell.value for sheet in sheets for cell in sheet.cells.values()
-              if cell.type == SHARED_STRING and cell.value >= 0}
-    strings = read_shared_strings(pkg, parts.shared_strings, needed)
     formats, locks = styles.formats, styles.locked
     n_formats, n_locks = len(formats), len(locks)
+    strings: list[RawCell] = []
     for sheet in sheets:
-        for cell in sheet.cells.values():
+        distinct = sheet.distinct
+        for cell in sheet.cells.values() if distinct is None else distinct:
             if cell.type == SHARED_STRING:
-                cell.value = strings.get(cell.value, "")
+                strings.append(cell)
             style = cell.style  # (Styles.format and Styles.is_locked, inlined: ~500 cells a file)
             cell.number_format = formats[style] if 0 <= style < n_formats else "General"
             cell.locked = locks[style] if 0 <= style < n_locks else True
+    if strings:
+        texts = read_shared_strings(pkg, parts.shared_strings,
+                                    {cell.value for cell in strings if cell.value >= 0})
+        for cell in strings:
+            cell.value = texts.get(cell.value, "")
 
 
 def _stamp(parts: WorkbookParts, pkg: Package, styles: Styles) -> Stamp | None:
@@ -280,7 +284,7 @@ class _SheetPlan:
     """What reading one sheet of a layout needs, worked out once per layout (a layout is shared
     by every return of its spec and project count)."""
 
-    __slots__ = ("inputs", "labels", "live", "refs", "wanted", "where")
+    __slots__ = ("inputs", "labels", "live", "lost", "refs", "wanted", "where")
 
     def __init__(self, sheet: SheetLayout, offsets: dict[str, tuple[int, int]]) -> None:
         self.where: dict[Path_, tuple[int, int]] = {}
@@ -302,6 +306,9 @@ class _SheetPlan:
         self.inputs = [(inp, self.where[inp.path], expected_format_classes(inp), inp.prefillable,
                         inp.kind in TEXT_KINDS)
                        for inp in sheet.inputs if not inp.fixed]
+        #: (validated cells, any validation, inputs with whether their validation is lost): the
+        #: same for every return of a template (the validated cells are remembered with the part)
+        self.lost: tuple[object, bool, list[Any]] = (None, False, [])
 
 
 _PLANS: dict[int, tuple[SheetLayout, _SheetPlan]] = {}
@@ -440,16 +447,22 @@ def _tampered(sheet: SheetLayout, sheet_plan: _SheetPlan, got: SheetCells) -> li
     any_validation = got.has_validations
     cells, validated = got.cells, got.validated
     format_class = display.format_class
-    for inp, rc, formats, prefillable, text_kind in sheet_plan.inputs:
-        cell = cells.get(rc)
-        lost = any_validation and not prefillable and rc not in validated
+    known, known_any, entries = sheet_plan.lost
+    if known is not validated or known_any != any_validation:
+        entries = [(inp, rc, formats, prefillable, text_kind,
+                    any_validation and not prefillable and rc not in validated)
+                   for inp, rc, formats, prefillable, text_kind in sheet_plan.inputs]
+        sheet_plan.lost = (validated, any_validation, entries)
+    get = cells.get
+    for inp, rc, formats, prefillable, text_kind, lost in entries:
+        cell = get(rc)
         if cell is None:
             if not lost:
                 continue  # (the usual case is decided without building anything)
             bad_format = False
         else:
             # (a number in a text cell got its format from the typing: reported as not text)
-            bad_format = not (cell.type == NUMBER and text_kind) and \
+            bad_format = not (text_kind and cell.type == NUMBER) and \
                 format_class(cell.number_format) not in formats
             if not (lost or bad_format or (cell.locked and not prefillable)):
                 continue

@@ -120,8 +120,11 @@ def scan(data: bytes) -> Found | None:
         if data.find(word, content_start, content_end) >= 0:
             return None
     cells = _CELL.findall(data, content_start, content_end)
-    # every cell must read <c r="…" (s, t): any other, or one without r=, means the tree path
-    if len(cells) != len(_ANY_CELL.findall(data, content_start, content_end)):
+    # every cell must read <c r="…" (s, t): any other, or one without r=, means the tree path.
+    # (Every "<" begins a tag here: when there are no more "<c" than plain cells, every tag
+    # beginning so is one; else the cell tags are counted exactly.)
+    if len(cells) != data.count(b"<c", content_start, content_end) and len(cells) != len(
+            _ANY_CELL.findall(data, content_start, content_end)):
         return None
     # the part is well-formed when what is outside sheetData is (checked once, with it) and
     # sheetData's content is, in the namespaces of the root: only the content is parsed here

@@ -19,7 +19,7 @@ from ..findings import Finding, Severity
 from ..layout.model import a1
 from ..spec.model import Kind
 from ..values import _display as display
-from ._cells import BLANK, BOOLEAN, ERROR, ISO_DATE, NUMBER, RawCell
+from ._cells import BLANK, BOOLEAN, ERROR, ISO_DATE, NUMBER, TEXT_TYPES, RawCell
 from ._reader import TEXT_KINDS, Path_, RawWorkbook
 
 #: formats whose rendering of a number is just its digits (nothing was converted)
@@ -35,9 +35,15 @@ def seen_values(raw: RawWorkbook) -> tuple[dict[str, dict[Path_, Any]], list[Fin
         if cells is None:
             continue
         values: dict[Path_, Any] = {}
+        get = cells.get
         for inp in sheet.inputs:
-            cell = cells.get(inp.path)
-            if cell is None or cell.type == BLANK:
+            cell = get(inp.path)
+            if cell is None:
+                continue
+            if cell.type in TEXT_TYPES:  # (what seen() gives them, decided in one test)
+                values[inp.path] = cell.value
+                continue
+            if cell.type == BLANK:
                 continue
             value = seen(cell, inp.kind)
             values[inp.path] = value
