@@ -115,18 +115,112 @@ try:
 except SystemExit as exit:
     code = exit.code
 print(json.dumps({"exit": code, "rich": any(m == "rich" or m.startswith("rich.") for m in sys.modules),
-                  "yaml": "yaml" in sys.modules}))
+                  "yaml": "yaml" in sys.modules, "jinja2": "jinja2" in sys.modules,
+                  "xlsxwriter": "xlsxwriter" in sys.modules}))
 """
 
 
-def test_read_imports_neither_rich_nor_yaml(tmp_path):
+def test_read_imports_neither_rich_nor_yaml_nor_jinja2_nor_xlsxwriter(tmp_path):
     path = write_fill("hebei-county", CLEAN["hebei-county"][0](), tmp_path / "a.xlsx")
     cache = tmp_path / "cache"
     out = tmp_path / "a.json"
     first = _child(_READ, cache, str(path), str(out))
-    assert first["exit"] == 0 and not first["rich"]
-    assert _child(_READ, cache, str(path), str(out)) == {"exit": 0, "rich": False, "yaml": False}
+    assert first["exit"] == 0 and not first["rich"] and first["jinja2"]  # planned, then kept
+    assert len(list(cache.glob("layout-*.pickle"))) == 1
+    assert _child(_READ, cache, str(path), str(out)) == {
+        "exit": 0, "rich": False, "yaml": False, "jinja2": False, "xlsxwriter": False}
     assert json.loads(out.read_text(encoding="utf-8"))["status"] == "accepted"
+
+
+_PLAN = r"""
+import json, pickle, sys
+from xltargets.layout import plan
+from xltargets.layout.capacity import Capacity
+from xltargets.layout.plan import _plan
+from xltargets.spec import load_spec
+spec = load_spec(sys.argv[1])
+capacity = Capacity.parse(sys.argv[3], spec) if len(sys.argv) > 3 else Capacity()
+planner = sys.modules["xltargets.layout.plan"]
+calls = []
+planner._plan = lambda *args: calls.append(1) or _plan(*args)
+got = plan(spec, int(sys.argv[2]), capacity)
+planner._plan = _plan
+print(json.dumps({"planned": bool(calls), "jinja2": "jinja2" in sys.modules,
+                  "same": got == _plan(spec, int(sys.argv[2]), capacity),
+                  "first_input": got.sheets[-1].inputs[0].box.ref, "sheets": [s.name for s in got.sheets]}))
+"""
+
+
+@pytest.mark.parametrize("spec_id", ["hunan", "hebei-county", "shanghai-district"])
+def test_a_cached_layout_is_the_planned_layout(tmp_path, spec_id):
+    cache = tmp_path / "cache"
+    first = _child(_PLAN, cache, spec_id, "3")
+    assert first["planned"] and first["same"]
+    second = _child(_PLAN, cache, spec_id, "3")
+    assert second == {**first, "planned": False, "jinja2": False}  # loaded, equal to a fresh plan
+    # another project count is another layout (and another file)
+    other = _child(_PLAN, cache, spec_id, "2")
+    assert other["planned"] and other["same"] and other["sheets"] != first["sheets"]
+    assert len(list(cache.glob("layout-*.pickle"))) == 2
+
+
+def test_a_layout_cache_is_trusted_only_when_private_and_sound(tmp_path):
+    cache = tmp_path / "cache"
+    _child(_PLAN, cache, "hunan", "1")
+    (path,) = cache.glob("layout-*.pickle")
+    path.chmod(0o666)  # anybody could have written it: planned again
+    assert _child(_PLAN, cache, "hunan", "1")["planned"]
+    path.chmod(0o600)
+    assert not _child(_PLAN, cache, "hunan", "1")["planned"]
+    path.write_bytes(b"\x80\x05not a pickle")  # damaged: a miss
+    got = _child(_PLAN, cache, "hunan", "1")
+    assert got["planned"] and got["same"]
+    # a file of another key under this name (copied, or a hash clash) is not used
+    _child(_PLAN, cache, "hunan", "2")
+    one, two = sorted(cache.glob("layout-*.pickle"), key=lambda p: p.stat().st_mtime)
+    one.write_bytes(two.read_bytes())
+    got = _child(_PLAN, cache, "hunan", "1")
+    assert got["planned"] and got["same"] and got["sheets"][-1] == "项目1"  # not 项目2
+
+
+def test_a1_references_are_xlsxwriters():
+    import warnings
+
+    from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
+
+    from xltargets.layout.model import a1, a1_position, col_letter
+
+    for col in range(18_278):
+        assert col_letter(col) == xl_col_to_name(col)
+        for row in (0, 8, 1_048_575):
+            for absolute in (False, True):
+                ref = a1(row, col, absolute=absolute)
+                assert ref == xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
+                assert a1_position(ref) == xl_cell_to_rowcol(ref)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (XlsxWriter warns outside the grid)
+        for row, col in ((-1, 0), (0, -1), (3, 20_000)):
+            assert a1(row, col) == xl_rowcol_to_cell(row, col)
+        assert col_letter(-1) == xl_col_to_name(-1)
+    for bad in ("A0", "a1", "AAAA1", "A12345678", "1A", ""):
+        with pytest.raises(ValueError):
+            a1_position(bad)
+
+
+@pytest.mark.parametrize("template", [
+    "项目{{ n }}", "项目{{n}}", "{{ n }}", "P{{  n  }}x", "部门整体绩效目标", "a}b", "a{b",
+    "x{{ n }}{{ n }}", "{{ n+1 }}", "a\nb", "t\n", "{# c #}{{ n }}", " sp {{ n }} ",
+    "{% raw %}{{ n }}{% endraw %}", "项目{{ n }}\n", "{{ n }}\r\n",
+])
+def test_sheet_names_render_as_jinja2_renders_them(template):
+    import jinja2
+
+    from xltargets.layout.plan import _sheet_name
+
+    env = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
+    for n in (0, 1, 12):
+        _sheet_name.cache_clear()
+        assert _sheet_name(template, n) == env.from_string(template).render(n=n)
 
 
 @pytest.mark.parametrize("text", [

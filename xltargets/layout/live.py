@@ -16,8 +16,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import jinja2
-
 from ..spec.model import CellSpec
 from .model import Box, LivePending, LiveRef, Place, SheetLayout, Static, a1, quote_sheet
 
@@ -97,7 +95,6 @@ def pending(box: Box, cell: CellSpec, n: int | None) -> Static:
 
 @lru_cache(maxsize=1024)
 def _render(text: str, n: int) -> str:
-    return _jinja.from_string(text).render(n=n)
+    from .plan import render_n  # (Jinja2, imported by the planner when it plans)
 
-
-_jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
+    return render_n(text, n)

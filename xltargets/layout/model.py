@@ -14,8 +14,6 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
-
 from ..cellrules import CellLimit
 from ..spec.model import Kind
 
@@ -39,25 +37,52 @@ class Place(StrEnum):
     table_cell = "table_cell"
 
 
+#: column letters of the grid's 16,384 columns, worked out once (the reader needs A1 references
+#: without importing XlsxWriter: a cached layout makes `xltargets read` import no writer)
+_COLUMNS: list[str] = []
+
+
+def _column_letters() -> list[str]:
+    if not _COLUMNS:
+        letters = [chr(65 + i) for i in range(26)]
+        two = [a + b for a in letters for b in letters]
+        _COLUMNS.extend(letters + two + [a + b for a in letters for b in two])
+    return _COLUMNS
+
+
 def col_letter(col: int) -> str:
-    """0-based column -> its letters (XlsxWriter's utility: the one A1 helper of the package)."""
+    """0-based column -> its letters (as XlsxWriter's ``xl_col_to_name``)."""
+    if 0 <= col < 18_278:
+        return _column_letters()[col]
+    from xlsxwriter.utility import xl_col_to_name  # (outside the grid: its warning and answer)
+
     return xl_col_to_name(col)
 
 
 def a1(row: int, col: int, *, absolute: bool = False) -> str:
-    """0-based row and column -> an A1 reference (``$A$1`` when ``absolute``)."""
+    """0-based row and column -> an A1 reference (``$A$1`` when ``absolute``), as XlsxWriter's
+    ``xl_rowcol_to_cell``."""
+    if row >= 0 and 0 <= col < 18_278:
+        letters = _column_letters()[col]
+        return f"${letters}${row + 1}" if absolute else f"{letters}{row + 1}"
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
     return xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
 
 
-_A1 = re.compile(r"\$?[A-Z]{1,3}\$?[1-9][0-9]{0,6}")
+_A1 = re.compile(r"\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})")
 
 
 def a1_position(ref: str) -> tuple[int, int]:
     """An A1 reference of one cell (``$`` allowed) -> 0-based (row, column); ValueError when it
     is not one (XlsxWriter would only warn and say A1)."""
-    if not _A1.fullmatch(ref):
+    match = _A1.fullmatch(ref)
+    if not match:
         raise ValueError(f"not an A1 cell reference: {ref!r}")
-    return xl_cell_to_rowcol(ref)
+    col = 0
+    for char in match.group(1):
+        col = col * 26 + ord(char) - 64
+    return int(match.group(2)) - 1, col - 1
 
 
 def quote_sheet(name: str) -> str:

@@ -7,16 +7,16 @@ address, asks each rule for its Excel face (validation conditions and live check
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-import jinja2
-
 from ..rules import CellCondition, CheckFormula, ExcelSheet
 from ..spec.load import FORMULA_MAX, spec_hash
 from ..spec.model import FieldSpec, SheetSpec, Spec, TableSpec
+from . import _cache as _disk_cache
 from . import live
 from .capacity import SPEC_ROWS, Capacity
 from .kinds import cell_conditions, limits_for, validation_options
@@ -63,7 +63,24 @@ LEVEL2_PREFIX = "tax_l2_"
 
 _cache: dict[tuple[str, int, str], Layout] = {}
 _cache_lock = threading.Lock()
-_jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
+_jinja: Any = None
+
+
+def render_n(template: str, n: int) -> str:
+    """A Jinja2 text of the spec knowing ``n`` (the project number). Jinja2 is imported on the
+    first call: `xltargets read` with a cached layout renders only sheet names, which the plain
+    form below covers."""
+    global _jinja
+    if _jinja is None:
+        import jinja2
+
+        _jinja = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
+    return _jinja.from_string(template).render(n=n)
+
+
+#: a sheet name such as "项目{{ n }}": text without braces or line ends around one ``{{ n }}``,
+#: which Jinja2 renders as the text around str(n)
+_PLAIN_N = re.compile(r"([^{}\r\n]*)\{\{ *n *\}\}([^{}\r\n]*)")
 
 
 def plan(spec: Spec, project_count: int, capacity: Capacity = SPEC_ROWS) -> Layout:
@@ -76,7 +93,11 @@ def plan(spec: Spec, project_count: int, capacity: Capacity = SPEC_ROWS) -> Layo
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    layout = _plan(spec, project_count, capacity)
+    disk_key = repr(key)
+    layout = _disk_cache.load(disk_key)
+    if not isinstance(layout, Layout):
+        layout = _plan(spec, project_count, capacity)
+        _disk_cache.store(disk_key, layout)
     with _cache_lock:
         if len(_cache) > 256:
             _cache.clear()
@@ -112,7 +133,12 @@ def sheet_name(sheet: SheetSpec, n: int | None) -> str:
 @lru_cache(maxsize=4096)
 def _sheet_name(template: str, n: int) -> str:
     # the reader asks for 项目1, 项目2 … on every file: compile each template once
-    return _jinja.from_string(template).render(n=n)
+    if not any(ch in template for ch in "{}\r\n"):
+        return template  # (no Jinja2 syntax: rendered as it is)
+    plain = _PLAIN_N.fullmatch(template)
+    if plain is not None:
+        return f"{plain.group(1)}{n}{plain.group(2)}"
+    return render_n(template, n)
 
 
 def _lists_sheet(spec: Spec) -> tuple[ListsSheet, dict[str, str], dict[str, str]]:
