@@ -16,9 +16,11 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from sqlalchemy import Engine
@@ -353,11 +355,13 @@ class Server:
         rows = await self.db(self.status_rows)
         assert self.jobs is not None
         job = await self.db(self.jobs.latest)
+        view = office_view(rows, request.query_params)
         base = str(request.base_url).rstrip("/")
-        for r in rows:
+        for r in view.rows:  # findings and links only for the rows shown
             r["findings"] = finding_rows(r["upload"])
             r["url"] = f"{base}/d/{r['token']}"
-        return self.page("office.html.j2", rows=rows, counts=_counts(rows),
+        return self.page("office.html.j2", rows=view.rows, view=view, filters=OFFICE_FILTERS,
+                         counts=_counts(rows),
                          csrf=self.csrf_token(request), job=job,
                          outputs=self.jobs.available(), running=bool(job and job["state"] == "running"))
 
@@ -433,6 +437,50 @@ class Server:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+#: departments listed on one office page: a county has a few hundred, a city a few thousand
+OFFICE_PAGE_ROWS = 100
+#: the office's filters: query value -> label (the rows' ``state``, or every row)
+OFFICE_FILTERS = {"all": "全部", "with_errors": "有错误待修改", "missing": "未报送", "returned": "已报送"}
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    """Which departments the office page shows: a state, a search text and a page of the rest."""
+
+    state: str
+    search: str
+    page: int
+    pages: int
+    matched: int
+    rows: list[dict[str, Any]]
+
+    @property
+    def here(self) -> str:
+        return self.link(state=self.state, q=self.search, page=self.page)
+
+    def link(self, **changed: Any) -> str:
+        """The address of this view with some of state/search/page changed (page 1 unless given)."""
+        params = {"state": self.state, "q": self.search, "page": 1} | changed
+        query = {k: v for k, v in params.items() if v not in ("", "all", 1)}
+        return "/office" + (f"?{urlencode(query)}" if query else "")
+
+
+def office_view(rows: list[dict[str, Any]], query: Mapping[str, str]) -> OfficeView:
+    """Filter by state and by a text in the unit code or name, then cut one page; anything odd
+    in the address (an unknown state, page 0 or "x") falls back to the first page of all."""
+    state = query.get("state", "all")
+    state = state if state in OFFICE_FILTERS else "all"
+    search = " ".join(query.get("q", "").split())[:40]
+    chosen = [r for r in rows
+              if (state == "all" or r["state"] == state)
+              and (not search or search in r["unit_code"] or search in r["unit_name"])]
+    pages = max(1, -(-len(chosen) // OFFICE_PAGE_ROWS))
+    text = query.get("page", "1")
+    page = min(int(text), pages) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+    start = (page - 1) * OFFICE_PAGE_ROWS
+    return OfficeView(state, search, page, pages, len(chosen), chosen[start:start + OFFICE_PAGE_ROWS])
 
 
 def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
