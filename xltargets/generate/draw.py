@@ -30,7 +30,7 @@ from ..layout.model import Input, Layout, SheetLayout, Static, a1
 from ..rules import YEAR, YEAR_KEY
 from ..spec.model import Kind, Spec
 from ..stamp import STAMP_HEADER, Stamp
-from .protect import lock_structure
+from .protect import password_hash
 
 FIXED_CREATED = dt.datetime(2020, 1, 1, 0, 0, 0)
 #: what a check formula shows when all is right (rules.py); anything else non-blank is wrong
@@ -153,6 +153,64 @@ def _compiled(text: str) -> jinja2.Template:
     return _jinja.from_string(text)
 
 
+#: formulas as XlsxWriter writes them (see :class:`_Worksheet`), by (formula, expanded)
+_PREPARED: dict[tuple[str, bool], str] = {}
+_PREPARED_MAX = 20_000
+
+
+class _Worksheet(Worksheet):
+    """XlsxWriter's worksheet, with each distinct formula prepared once per process.
+
+    XlsxWriter runs about 130 regular-expression substitutions over every formula it writes
+    (validations, conditional formats, check cells) to prefix Excel's newer functions with
+    ``_xlfn.``: a third of drawing a workbook. The result depends only on the formula and on
+    whether the newer functions are expanded, and the formulas of a layout are the same in every
+    workbook drawn from it (a batch of templates, collect's feedback copies): the same text,
+    the same bytes, once."""
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        key = (formula, bool(expand_future_functions or self.use_future_functions))
+        prepared = _PREPARED.get(key)
+        if prepared is None:
+            if len(_PREPARED) >= _PREPARED_MAX:
+                _PREPARED.clear()
+            prepared = _PREPARED[key] = super()._prepare_formula(formula, expand_future_functions)
+        return prepared
+
+
+class _Workbook(Workbook):
+    """XlsxWriter's workbook, with the structure protection XlsxWriter cannot write.
+
+    ``<workbookProtection lockStructure="1"/>`` (with the password's hash when there is one)
+    goes right before ``<bookViews>``, where the schema (CT_Workbook) puts it, and the long
+    validation formulas' names (``_xlt_…``, plumbing, not names for people) are hidden from
+    Excel's name manager: the same bytes :func:`.protect.lock_structure` makes by rewriting a
+    finished package, written the first time (no second inflating and deflating of every
+    part)."""
+
+    worksheet_class = _Worksheet
+    #: None: no structure protection; "" : without a password
+    structure_password: str | None = None
+
+    def _write_book_views(self) -> None:
+        if self.structure_password is not None:
+            attributes: list[tuple[str, Any]] = [("lockStructure", 1)]
+            if self.structure_password:
+                attributes.insert(0, ("workbookPassword", password_hash(self.structure_password)))
+            self._xml_empty_tag("workbookProtection", attributes)
+        super()._write_book_views()
+
+    def _write_defined_name(self, defined_name: list[Any]) -> None:
+        name, sheet_id, sheet_range = defined_name[:3]
+        if not name.startswith("_xlt_"):
+            super()._write_defined_name(defined_name)
+            return
+        attributes: list[tuple[str, Any]] = [("hidden", 1), ("name", name)]
+        if sheet_id != -1:
+            attributes.append(("localSheetId", sheet_id))
+        self._xml_data_element("definedName", sheet_range, attributes)
+
+
 class _Formats:
     """XlsxWriter formats, created once per workbook and shared by key."""
 
@@ -212,12 +270,13 @@ def draw_workbook(spec: Spec, layout: Layout, opts: DrawOptions) -> bytes:
             raise
         except (UserWarning, xlsxwriter.exceptions.XlsxWriterException) as exc:
             raise TemplateError(f"XlsxWriter: {exc}") from None
-    return lock_structure(buf.getvalue(), opts.password)
+    return buf.getvalue()
 
 
 def _draw(spec: Spec, layout: Layout, opts: DrawOptions, buf: io.BytesIO) -> None:
-    wb = Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
-                        "strings_to_formulas": False, "strings_to_urls": False})
+    wb = _Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
+                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb.structure_password = opts.password or ""  # the structure is always locked
     fmts = _Formats(wb)
     wb.set_properties({
         "title": render("{{ year }}年" + spec.name, {"year": opts.year}),
