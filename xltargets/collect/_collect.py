@@ -21,13 +21,16 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -106,6 +109,10 @@ FEEDBACK_SECONDS = 120.0
 WORKER_MEMORY = 4 * 2**30
 #: read tasks queued per worker (the rest are made when these finish)
 QUEUED_PER_JOB = 8
+#: one worker: copies given to the parent's drawing thread before the reading waits for it
+DRAWING_BACKLOG = 16
+#: the parent's thread switch interval (seconds) while a copy is being drawn (see _Run._draw)
+DRAWING_SWITCH = 0.0005
 #: seconds to wait for another program's lock on the previous SQLite file while copying it
 DB_WAIT = 10.0
 MISSING_HEADER = ["单位编码", "单位名称", "下发文件", "模板编号", "备注"]
@@ -238,7 +245,14 @@ def _within_bounds(text: str) -> bool:
     """True when no text in this JSON can exceed the parent's bounds (:func:`cap_submission`):
     no escaped quote, and no stretch between two quotes longer than the smallest bound. A cheap
     test in C that spares parsing the JSON again; False only means "look closer"."""
-    return '\\"' not in text and max(map(len, text.split('"'))) <= MAX_MESSAGE
+    first = text.find('"')
+    return ('\\"' not in text and (len(text) if first < 0 else first) <= MAX_MESSAGE
+            and _LONG_STRETCH.search(text) is None)
+
+
+#: a quote followed by more than the smallest bound of anything but quotes (one pass in C,
+#: nothing allocated: splitting the text at its quotes made a string of every stretch)
+_LONG_STRETCH = re.compile(f'"[^"]{{{MAX_MESSAGE + 1}}}')
 
 
 def run_id(entries: Iterable[Entry], missing: list[dict[str, str]], options: dict[str, Any]) -> str:
@@ -300,6 +314,10 @@ class _Run:
         #: while that worker reads
         self.prepare_in_workers = jobs > 1
         self.first_feedback = True
+        #: one worker: the thread drawing the copies, and the copies it was given
+        self._drawer: ThreadPoolExecutor | None = None
+        self._pending: deque[tuple[int, Future[int]]] = deque()
+        self._switch = sys.getswitchinterval()
         # each file's path as text (not the Path objects), and whether it is a symbolic link
         # (inside the inbox): only these are read through one
         entries = [Entry(i, f.rel, path=str(f.path), link=f.link) for i, f in enumerate(files)]
@@ -384,6 +402,23 @@ class _Run:
             self.entries.put(entry)
         for done in pool.drain():  # the last feedback copies
             self._drawn(done)
+        self._drawing(wait=0)  # those drawn here (one worker)
+
+    def _drawing(self, wait: int) -> None:
+        """Collect the copies this process's drawing thread finished (one worker); wait for the
+        oldest until at most ``wait`` are left (their JSON texts wait in memory)."""
+        while self._pending and (len(self._pending) > wait or self._pending[0][1].done()):
+            index, future = self._pending.popleft()
+            try:
+                future.result()
+            except OSError:
+                raise  # the disk's (the run's private folder), not the copy's
+            except Exception:
+                self.draw_failed[index] = "internal_error"
+            else:
+                self.drawn.add(index)
+        if not self._pending and self._drawer is not None:
+            sys.setswitchinterval(self._switch)
 
     def _draw(self, entry: Entry, text: str) -> None:
         """A feedback copy of a return with findings, drawn by the workers from now on (it is
@@ -397,16 +432,21 @@ class _Run:
         if self.prepare_in_workers:
             self.pool.submit(("feedback", entry.index), feedback_task, task, FEEDBACK_SECONDS)
             return
-        # one worker: it reads on while this process, otherwise idle, draws the copy (the
-        # generator's own code on our own JSON; an error is the copy's, never the batch's)
-        try:
-            draw_feedback(task, self.expected)
-        except OSError:
-            raise  # the disk's (the run's private folder), not the copy's
-        except Exception:
-            self.draw_failed[entry.index] = "internal_error"
-        else:
-            self.drawn.add(entry.index)
+        # one worker: it reads on while a thread of this process, otherwise idle, draws the
+        # copy (the generator's own code on our own JSON; an error is the copy's, never the
+        # batch's). Not drawn by this thread itself: the worker would wait for its next file
+        # for as long as a copy takes (three or four files' reading)
+        if self._drawer is None:
+            self._drawer = ThreadPoolExecutor(1, thread_name_prefix="xltargets-feedback")
+            self._stack.callback(self._drawer.shutdown, cancel_futures=True)
+            self._stack.callback(sys.setswitchinterval, self._switch)
+        if not self._pending:
+            # this thread takes the interpreter back from the drawing thread within this time
+            # when the worker's next result arrives (5 ms by default: most of a file's reading)
+            sys.setswitchinterval(DRAWING_SWITCH)
+        self._pending.append((entry.index, self._drawer.submit(draw_feedback, task,
+                                                               self.expected)))
+        self._drawing(wait=DRAWING_BACKLOG)
 
     def _drawn(self, done: Done) -> None:
         if done.failure is None:

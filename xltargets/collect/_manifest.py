@@ -14,11 +14,13 @@ from typing import Any
 
 from ..errors import CollectError, os_error_zh
 from ..generate import MANIFEST_FORMAT
+from ._model import by_fields
 
 #: a manifest is a few KB per thousand departments; anything far larger is not one
 MAX_MANIFEST_BYTES = 200 * 2**20
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Prefilled:
     """One value the template was sent with, locked: a return must hold it unchanged."""
@@ -28,6 +30,7 @@ class Prefilled:
     value: str
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class SentWorkbook:
     file: str

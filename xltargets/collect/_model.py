@@ -12,13 +12,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from ..findings import STATUS_LABELS
 from ..spec import load_spec
 from ..spec.model import Spec
 from ..submission import json_decimal
 from ..values import NOT_APPLICABLE, REDACTED
+
+T = TypeVar("T")
 
 ACCEPTED = "accepted"
 ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
@@ -81,6 +83,22 @@ def value_text(value: Any) -> str:
 def reason(code: str, **fields: Any) -> str:
     text = REASONS[code]
     return text.format(**fields) if fields else text
+
+
+def _reduce(self: Any) -> tuple[Any, tuple[Any, ...]]:
+    return type(self), tuple([getattr(self, name) for name in self.__slots__])
+
+
+def by_fields(cls: type[T]) -> type[T]:
+    """Pickle a frozen slotted dataclass as its constructor and field values.
+
+    A frozen dataclass with slots is unpickled by ``dataclasses``' own ``__setstate__``, which
+    looks its fields up again for every object: a fifth of the parent's time in a batch went
+    into unpickling the small records each return sends (about ten per return). The
+    constructor is the same object, made in a third of the time. Every field must be an
+    ``__init__`` argument (it is, for the classes decorated here)."""
+    cls.__reduce__ = _reduce  # type: ignore[assignment,method-assign]
+    return cls
 
 
 @dataclass(frozen=True)
@@ -222,6 +240,7 @@ def finding_counts(data: dict[str, Any]) -> dict[str, list[int]]:
     return per_sheet
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ReadOutcome:
     """A worker's answer for one file; ``json_text`` is the submission (None when unreadable)."""
@@ -253,6 +272,7 @@ class ReadOutcome:
 
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ReturnInfo:
     """What the rows of a kept return hold besides its JSON (file, status, who sent it), as the

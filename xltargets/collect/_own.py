@@ -79,7 +79,7 @@ def private_copy(source: str, scratch: str, limit: int, *, follow: bool = True
     except OSError as exc:
         yield Owned(None, problem=_problem(exc), why=exc.strerror or "")
         return
-    folder = None
+    folder = copy_path = None
     try:
         try:
             info = os.fstat(fd)
@@ -89,8 +89,18 @@ def private_copy(source: str, scratch: str, limit: int, *, follow: bool = True
         if not stat.S_ISREG(info.st_mode):
             yield Owned(None, mtime=info.st_mtime, problem="not_a_file")
             return
-        folder = tempfile.mkdtemp(prefix="own-", dir=scratch or None)
-        target = os.path.join(folder, os.path.basename(source))
+        if scratch:
+            # the run's private folder: one folder of this process's own, made once and
+            # emptied after each file (a folder made and removed per file cost more than the
+            # copy itself); a worker reads one file at a time
+            own = _folder(scratch)
+            target = os.path.join(own, os.path.basename(source))
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)  # a copy left by a read that failed to clean up
+            copy_path = target
+        else:
+            folder = tempfile.mkdtemp(prefix="own-", dir=None)
+            target = os.path.join(folder, os.path.basename(source))
         if info.st_size > limit:
             # too large to be read: an empty (sparse) copy of its size is all the reader needs
             # to refuse it, and none of its bytes are read
@@ -124,6 +134,23 @@ def private_copy(source: str, scratch: str, limit: int, *, follow: bool = True
         os.close(fd)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+        elif copy_path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(copy_path)
+
+
+#: (scratch folder, process id) -> this process's own folder in it
+_folders: dict[tuple[str, int], str] = {}
+
+
+def _folder(scratch: str) -> str:
+    """This process's folder for private copies under ``scratch`` (made on first use; a worker
+    forked later is another process and gets its own)."""
+    key = (scratch, os.getpid())
+    folder = _folders.get(key)
+    if folder is None or not os.path.isdir(folder):
+        folder = _folders[key] = tempfile.mkdtemp(prefix="own-", dir=scratch)
+    return folder
 
 
 __all__ = ["CHUNK", "Owned", "private_copy"]

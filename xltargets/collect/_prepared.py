@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import SEVERITY_ZH
-from ._model import FormRoles, ReturnInfo, finding_counts, json_decimal, value_text
+from ._model import FormRoles, ReturnInfo, by_fields, finding_counts, json_decimal, value_text
 from ._summary import SummaryPart, summary_part
 
 
@@ -31,6 +31,7 @@ def dumps_sorted(value: Any) -> str:
 _dumps = dumps_sorted
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class DbPart:
     """One kept return's rows, as plain tuples in the tables' column order, ready for the
@@ -116,6 +117,7 @@ def report_findings(data: dict[str, Any]) -> list[dict[str, Any]]:
     } for f in data.get("findings") or []]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """One kept return's rows for the 汇总表, the database and the report; ``info``: what they

@@ -38,6 +38,7 @@ from ._model import (
     FormRoles,
     IndicatorRow,
     ReturnInfo,
+    by_fields,
     finding_counts,
     json_decimal,
     value_text,
@@ -153,6 +154,22 @@ def _render(values: list[Any]) -> tuple[str, int]:
     return xml + ROW_END, max_col
 
 
+class _Prefix:
+    """The first cells shared by every row of one return (year, spec, unit, status, file),
+    rendered once: a row is its XML followed by the rest of the row's cells (the same bytes as
+    rendering the whole row, since a cell's XML depends only on its column and value)."""
+
+    __slots__ = ("xml", "max_col", "width")
+
+    def __init__(self, values: list[Any]) -> None:
+        self.xml, self.max_col = render_row(_cells(values))
+        self.width = len(values)
+
+    def row(self, rest: list[Any], *, close: bool = True) -> tuple[str, int]:
+        xml, max_col = render_row(_cells(rest), start=self.width)
+        return (self.xml + xml + ROW_END if close else self.xml + xml), max(self.max_col, max_col)
+
+
 _EMPTY: tuple[Any, int | None] = (None, None)
 
 
@@ -196,6 +213,7 @@ def columns_for(spec_key: tuple[str, ...]) -> tuple[list[Column], list[Column], 
     return spec_columns(spec_key)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class SummaryPart:
     """One kept return's share of the 汇总表: its rows rendered (row numbers left open, see
@@ -239,23 +257,25 @@ def summary_part(spec_key: tuple[str, ...], info: ReturnInfo, data: dict[str, An
             amount = json_decimal(department.get(c.id))
             if amount is not None and amount.is_finite():
                 department_money.append((c.id, amount))
-    values = [*who, *[_field(department, c) for c in dept_cols], len(projects), info.errors,
-              info.warnings]
-    department_row = render_row(_cells(values))
-    indicator_rows = _indicators(extra_cols, roles, who, department, "")
+    prefix = _Prefix(who)
+    rest = [*[_field(department, c) for c in dept_cols], len(projects), info.errors, info.warnings]
+    department_row = prefix.row(rest, close=False)
+    feedback_column = len(who) + len(rest)
+    indicator_rows = _indicators(extra_cols, roles.indicators(department), prefix, department, "")
     projects_rows: list[tuple[str, int]] = []
     mine: dict[str, Decimal] = {}
     indicators = errors_sum = warnings_sum = 0
     for project in projects:
         sheet = str(project.get("sheet") or "")
         errors, warnings = per_sheet.get(sheet, [0, 0])
-        count = len(roles.indicators(project))
+        rows = roles.indicators(project)
+        count = len(rows)
         indicators, errors_sum, warnings_sum = (indicators + count, errors_sum + errors,
                                                 warnings_sum + warnings)
         _add_money(mine, project, proj_cols)
-        projects_rows.append(_render([*who, sheet, *[_field(project, c) for c in proj_cols],
-                                      count, errors, warnings]))
-        indicator_rows += _indicators(extra_cols, roles, who, project,
+        projects_rows.append(prefix.row([sheet, *[_field(project, c) for c in proj_cols],
+                                         count, errors, warnings]))
+        indicator_rows += _indicators(extra_cols, rows, prefix, project,
                                       roles.project_name(project) or "")
     if projects:
         # the department's own 合计 under its projects
@@ -265,23 +285,23 @@ def summary_part(spec_key: tuple[str, ...], info: ReturnInfo, data: dict[str, An
     finding_rows = []
     for f in data.get("findings") or []:
         severity = str(f.get("severity") or "")
-        finding_rows.append(_render([*who, SEVERITY_ZH.get(severity, severity), f.get("sheet"),
-                                     f.get("cell"), f.get("code"), f.get("message"),
-                                     value_text(f.get("value"))]))
-    return SummaryPart(spec_key, spec_id, year, len(projects), department_row, len(values),
+        finding_rows.append(prefix.row([SEVERITY_ZH.get(severity, severity), f.get("sheet"),
+                                        f.get("cell"), f.get("code"), f.get("message"),
+                                        value_text(f.get("value"))]))
+    return SummaryPart(spec_key, spec_id, year, len(projects), department_row, feedback_column,
                        projects_rows, indicator_rows, finding_rows,
                        department_money, list(mine.items()) if projects else [])
 
 
-def _indicators(extra_cols: list[Column], roles: FormRoles, who: list[Any], obj: dict[str, Any],
-                project_name: str) -> list[tuple[str, int]]:
+def _indicators(extra_cols: list[Column], indicators: list[IndicatorRow], prefix: _Prefix,
+                obj: dict[str, Any], project_name: str) -> list[tuple[str, int]]:
     rows = []
-    for row in roles.indicators(obj):
+    for row in indicators:
         value = row.value
         number = json_decimal(value.get("number")) if value else None
         marker = str(row.marker or "")
-        rows.append(_render([
-            *who, obj.get("sheet"), project_name, row.row, row.level1, row.level2, row.level3,
+        rows.append(prefix.row([
+            obj.get("sheet"), project_name, row.row, row.level1, row.level2, row.level3,
             value.get("text") if value else (row.invalid_text or MARKER_TEXT.get(marker)),
             KIND_ZH.get(value.get("kind") or "", value.get("kind")) if value else None,
             value.get("comparison") if value else None,
