@@ -518,9 +518,9 @@ class _Run:
         return Prepared.from_bytes(self.spool.read(entry.prep_length))
 
     def report_findings(self, entry: Entry) -> list[dict[str, Any]]:
-        prepared = self.load_prepared(entry)
-        assert prepared is not None  # every kept return has its rows once pass 2 ran
-        return prepared.findings
+        assert entry.prep_offset >= 0  # every kept return has its rows once pass 2 ran
+        self.spool.seek(entry.prep_offset)
+        return Prepared.findings_from(self.spool.read(entry.prep_length))
 
     # -- statuses --------------------------------------------------------------------------------
 

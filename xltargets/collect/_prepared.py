@@ -13,13 +13,23 @@ No SQLAlchemy, no generator here: a worker imports this module.
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..findings import SEVERITY_ZH
-from ._model import FormRoles, ReturnInfo, by_fields, finding_counts, json_decimal, value_text
+from ._model import (
+    FormRoles,
+    IndicatorRow,
+    ReturnInfo,
+    by_fields,
+    finding_counts,
+    json_decimal,
+    value_text,
+)
 from ._summary import SummaryPart, summary_part
 
 
@@ -47,13 +57,17 @@ class DbPart:
     findings: list[tuple[Any, ...]]
 
 
-def db_part(info: ReturnInfo, data: dict[str, Any]) -> DbPart:
+def db_part(info: ReturnInfo, data: dict[str, Any],
+            indicators_of: Callable[[dict[str, Any]], list[IndicatorRow]] | None = None) -> DbPart:
     """The rows of one submission (its JSON) for each table but departments.
 
     Projects and indicators are found by the spec's roles (which field is the project's code
-    and name, which table holds the indicators and which columns are its levels and value)."""
+    and name, which table holds the indicators and which columns are its levels and value).
+    ``indicators_of``: as :func:`~._summary.summary_part`'s."""
     sid = data["source"]["sha256"]
     roles = FormRoles.of(data["spec"]["id"])
+    if indicators_of is None:
+        indicators_of = roles.indicators
     table = roles.indicator_table
     department = data.get("department") or {}
     per_sheet = finding_counts(data)
@@ -64,12 +78,12 @@ def db_part(info: ReturnInfo, data: dict[str, Any]) -> DbPart:
         len(data.get("projects") or []),
         _dumps({k: v for k, v in department.items() if k != table}),
     )
-    indicators = _indicator_rows(roles, sid, department, None)
+    indicators = _indicator_rows(indicators_of, sid, department, None)
     projects = []
     for number, project in enumerate(data.get("projects") or [], start=1):
         sheet = str(project.get("sheet") or f"#{number}")
         errors, warnings = per_sheet.get(sheet, [0, 0])
-        rows = _indicator_rows(roles, sid, project, sheet)
+        rows = _indicator_rows(indicators_of, sid, project, sheet)
         projects.append((
             sid, sheet, number, roles.project_code(project), roles.project_name(project),
             _dumps({k: v for k, v in project.items() if k not in ("sheet", table)}),
@@ -92,11 +106,11 @@ def _decimal_text(value: Any) -> str | None:
     return None if number is None else format(number, "f")
 
 
-def _indicator_rows(roles: FormRoles, sid: str, sheet_obj: dict[str, Any],
-                    project_sheet: str | None) -> list[tuple[Any, ...]]:
+def _indicator_rows(indicators_of: Callable[[dict[str, Any]], list[IndicatorRow]], sid: str,
+                    sheet_obj: dict[str, Any], project_sheet: str | None) -> list[tuple[Any, ...]]:
     sheet = str(sheet_obj.get("sheet") or "")
     out = []
-    for row in roles.indicators(sheet_obj):
+    for row in indicators_of(sheet_obj):
         value = row.value
         out.append((
             sid, sheet, row.row, project_sheet, row.level1, row.level2, row.level3,
@@ -129,16 +143,40 @@ class Prepared:
     findings: list[dict[str, Any]]
 
     def to_bytes(self) -> bytes:
-        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+        """Two pickles: the report's findings first (read alone by :meth:`findings_from`),
+        then the rows."""
+        return (pickle.dumps(self.findings, protocol=pickle.HIGHEST_PROTOCOL)
+                + pickle.dumps((self.info, self.summary, self.db),
+                               protocol=pickle.HIGHEST_PROTOCOL))
 
     @staticmethod
     def from_bytes(data: bytes) -> Prepared:
-        value = pickle.loads(data)  # our own spool, written by this run's parent
-        assert isinstance(value, Prepared)
-        return value
+        # our own spool, written by this run's parent
+        fh = io.BytesIO(data)
+        findings = pickle.load(fh)
+        info, summary, db = pickle.load(fh)
+        return Prepared(info, summary, db, findings)
+
+    @staticmethod
+    def findings_from(data: bytes) -> list[dict[str, Any]]:
+        """The report's findings alone, without unpickling the rows (most of the bytes)."""
+        findings = pickle.load(io.BytesIO(data))
+        assert isinstance(findings, list)
+        return findings
 
 
 def prepare(spec_key: tuple[str, ...], info: ReturnInfo, data: dict[str, Any]) -> Prepared:
     """Every row of one kept return; ``spec_key``: the specs whose columns the 汇总表 has."""
-    return Prepared(info, summary_part(spec_key, info, data), db_part(info, data),
-                    report_findings(data))
+    roles = FormRoles.of(data["spec"]["id"])
+    # each sheet's indicator rows once, for the 汇总表 and the database (by the sheet object's
+    # id, the object kept with them so that no other object can take its id meanwhile)
+    seen: dict[int, tuple[dict[str, Any], list[IndicatorRow]]] = {}
+
+    def indicators_of(sheet_obj: dict[str, Any]) -> list[IndicatorRow]:
+        hit = seen.get(id(sheet_obj))
+        if hit is None:
+            hit = seen[id(sheet_obj)] = (sheet_obj, roles.indicators(sheet_obj))
+        return hit[1]
+
+    return Prepared(info, summary_part(spec_key, info, data, indicators_of),
+                    db_part(info, data, indicators_of), report_findings(data))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -239,14 +239,20 @@ class SummaryPart:
     project_money: list[tuple[str, Decimal]]
 
 
-def summary_part(spec_key: tuple[str, ...], info: ReturnInfo, data: dict[str, Any]) -> SummaryPart:
-    """The 汇总表 rows of one kept return (its JSON), for the columns of the specs ``spec_key``."""
+def summary_part(spec_key: tuple[str, ...], info: ReturnInfo, data: dict[str, Any],
+                 indicators_of: Callable[[dict[str, Any]], list[IndicatorRow]] | None = None
+                 ) -> SummaryPart:
+    """The 汇总表 rows of one kept return (its JSON), for the columns of the specs ``spec_key``.
+    ``indicators_of``: the indicator rows of a sheet (``FormRoles.indicators``, or a memo of it
+    shared with the database's rows)."""
     dept_cols, proj_cols, extra_cols = columns_for(spec_key)
     spec_id = data["spec"]["id"]
     year = int(data.get("year") or info.year or 0)
     form = [year or None, _spec_name(spec_id)]
     who = [*form, info.unit_code, info.unit_name, info.label, info.rel]
     roles = FormRoles.of(spec_id)
+    if indicators_of is None:
+        indicators_of = roles.indicators
     department = data.get("department") or {}
     per_sheet = finding_counts(data)
     projects = data.get("projects") or []
@@ -261,14 +267,14 @@ def summary_part(spec_key: tuple[str, ...], info: ReturnInfo, data: dict[str, An
     rest = [*[_field(department, c) for c in dept_cols], len(projects), info.errors, info.warnings]
     department_row = prefix.row(rest, close=False)
     feedback_column = len(who) + len(rest)
-    indicator_rows = _indicators(extra_cols, roles.indicators(department), prefix, department, "")
+    indicator_rows = _indicators(extra_cols, indicators_of(department), prefix, department, "")
     projects_rows: list[tuple[str, int]] = []
     mine: dict[str, Decimal] = {}
     indicators = errors_sum = warnings_sum = 0
     for project in projects:
         sheet = str(project.get("sheet") or "")
         errors, warnings = per_sheet.get(sheet, [0, 0])
-        rows = roles.indicators(project)
+        rows = indicators_of(project)
         count = len(rows)
         indicators, errors_sum, warnings_sum = (indicators + count, errors_sum + errors,
                                                 warnings_sum + warnings)

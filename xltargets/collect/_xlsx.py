@@ -71,7 +71,13 @@ STYLES = (
     'defaultPivotStyle="PivotStyleLight16"/></styleSheet>')
 
 
+#: anything :func:`_escape` changes (most texts have none: one search, then nothing to do)
+_ANY_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
 def _escape(text: str) -> str:
+    if _ANY_ESCAPE.search(text) is None:
+        return text
     if _SPECIAL.search(text):
         text = _ESCAPE_ESCAPE.sub(r"_x005F\1", text)
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
@@ -90,11 +96,22 @@ def _attr(text: str) -> str:
             .replace(">", "&gt;").replace("\n", "&#xA;"))
 
 
+def _style_attr(style: int | None) -> str:
+    return f' s="{style}"' if style else ""
+
+
+#: the style attribute of each style id used here
+_STYLE_ATTRS = {style: _style_attr(style) for style in (None, 0, *range(1, 16))}
+
+
 def string_cell(ref: str, text: str, style: int | None) -> str:
     """An inline-string cell, as XlsxWriter writes it (``xml:space`` for outer whitespace)."""
-    text = text[:EXCEL_MAX_TEXT]
+    if len(text) > EXCEL_MAX_TEXT:
+        text = text[:EXCEL_MAX_TEXT]
     space = ' xml:space="preserve"' if text and (text[0].isspace() or text[-1].isspace()) else ""
-    s = f' s="{style}"' if style else ""
+    s = _STYLE_ATTRS.get(style)
+    if s is None:
+        s = _style_attr(style)
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
 
 
@@ -102,7 +119,9 @@ def number_cell(ref: str, number: float, style: int | None) -> str | None:
     """A number cell, or None when the number is not finite (no cell can hold it)."""
     if not math.isfinite(number):
         return None
-    s = f' s="{style}"' if style else ""
+    s = _STYLE_ATTRS.get(style)
+    if s is None:
+        s = _style_attr(style)
     return f'<c r="{ref}"{s}><v>{number:.16G}</v></c>'
 
 
@@ -119,21 +138,31 @@ def render_row(cells: list[tuple[Any, int | None]], start: int = 0) -> tuple[str
     ``start``: the column of the first cell (the rest of a row rendered in two pieces).
 
     Rendered where the row is made (a collect worker), placed by :meth:`Sheet.append_xml`."""
-    parts = [f'<row r="{ROW}">'] if start == 0 else []
+    parts = [_ROW_OPEN] if start == 0 else []
+    append = parts.append
+    refs = _REFS
     max_col = -1
     for c, (value, style) in enumerate(cells, start=start):
         if value is None or value == "":
             continue
-        ref = _COLUMNS[c] + ROW
-        if isinstance(value, float):
+        ref = refs[c] if c < _REF_COUNT else _COLUMNS[c] + ROW
+        if isinstance(value, str):
+            append(string_cell(ref, value, style))
+        elif isinstance(value, float):
             cell = number_cell(ref, value, style)
             if cell is None:
                 cell = string_cell(ref, str(value), style)
-            parts.append(cell)
+            append(cell)
         else:
-            parts.append(string_cell(ref, value if isinstance(value, str) else str(value), style))
+            append(string_cell(ref, str(value), style))
         max_col = c
     return "".join(parts), max_col
+
+
+_ROW_OPEN = f'<row r="{ROW}">'
+#: the cell references of the first columns, row number to be set
+_REF_COUNT = 256
+_REFS = [_COLUMNS[c] + ROW for c in range(_REF_COUNT)]
 
 
 def _col_width(width: float) -> float:
