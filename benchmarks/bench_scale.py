@@ -375,7 +375,11 @@ def machine() -> dict[str, Any]:
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise SystemExit("--plot needs matplotlib: pip install -e '.[bench]' "
+                         "(the measurements are printed above and in --json)") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -466,6 +470,11 @@ def main() -> None:
     ap.add_argument("--no-jobs1", action="store_true", help="skip the --jobs 1 collect")
     ap.add_argument("--build-jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            ap.error("--plot needs matplotlib: pip install -e '.[bench]'")
     specs = [s for s in args.specs.split(",") if s]
     sizes = sorted({int(s) for s in args.sizes.split(",") if s} | {args.n})
     started = time.perf_counter()

@@ -93,6 +93,7 @@ from ._work import (
     FeedbackTask,
     ReadOutcome,
     ReadTask,
+    TemplateIds,
     draw_feedback,
     feedback_task,
     read_task,
@@ -334,7 +335,7 @@ class _Run:
         del entries
         self.expected = None
         if sent is not None:
-            self.expected = Expected(sent.spec_id, sent.year, frozenset(sent.template_ids()),
+            self.expected = Expected(sent.spec_id, sent.year, TemplateIds(sent.template_ids()),
                                      sent.prefilled())
         self.pool: WorkerPool | None = None
         self._stack = ExitStack()
