@@ -155,3 +155,47 @@ def test_a_full_disk_while_the_thread_draws_stops_the_batch(tmp_path, monkeypatc
     with pytest.raises(CollectError, match="磁盘空间已满"):
         collect(inbox, tmp_path / "out", jobs=1)
     assert not (tmp_path / "out" / "current").exists()
+
+
+def _plain_manifest(path):
+    """The manifest as read before (every object a dict, converted afterwards)."""
+    from xltargets.collect._manifest import Manifest, _workbook
+
+    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    spec = data["spec"]
+    return Manifest(str(spec["id"]), str(spec.get("version") or ""), str(spec.get("hash") or ""),
+                    int(data["year"]), str(data.get("batch") or ""),
+                    tuple(_workbook(w) for w in data["workbooks"]), str(path),
+                    data.get("password") is True)
+
+
+def test_the_manifest_read_compactly_is_the_manifest_read_plainly(tmp_path):
+    from xltargets.collect._manifest import load_manifest
+    from xltargets.errors import CollectError
+    from xltargets.generate import MANIFEST_FORMAT
+
+    workbooks = [{"file": f"{224000 + i}.xlsx", "unit_code": f"{224000 + i}",
+                  "unit_name": f"单位{i}", "template_id": f"T{i:015X}", "projects": i % 3,
+                  "sha256": "", "rows": {"indicators": 10}, "region_code": "130225",
+                  "prefilled": [{"sheet": "项目1", "field": "project_name", "value": f"项目{i}"}]}
+                 for i in range(5)]
+    workbooks[2]["unit_name"] = None  # shown as ""
+    manifest = {"format": MANIFEST_FORMAT, "year": 2025, "batch": "b", "password": True,
+                # a spec object that has a workbook's keys too stays the spec
+                "spec": {"id": "hebei-county", "version": "1", "hash": "h", "file": "x",
+                         "unit_code": "1", "template_id": "T1"},
+                "workbooks": workbooks}
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    assert load_manifest(path) == _plain_manifest(path)
+    assert load_manifest(path).workbooks[3].prefilled[0].value == "项目3"
+    # a workbook that does not convert is refused as before, with the same words
+    del workbooks[1]["template_id"]
+    workbooks[1]["unit_code"] = {"not": "text"}
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CollectError, match="下发清单内容不完整（缺少或无效：'template_id'）"):
+        load_manifest(path)
+    # not a manifest at all, though its objects look like workbooks: the format is said first
+    path.write_text(json.dumps({"workbooks": workbooks}), encoding="utf-8")
+    with pytest.raises(CollectError, match="不是下发清单"):
+        load_manifest(path)

@@ -319,23 +319,31 @@ class _Run:
         self._drawer: ThreadPoolExecutor | None = None
         self._pending: deque[tuple[int, Future[int]]] = deque()
         self._switch = sys.getswitchinterval()
-        # each file's path as text (not the Path objects), and whether it is a symbolic link
-        # (inside the inbox): only these are read through one
-        entries = [Entry(i, f.rel, path=str(f.path), link=f.link) for i, f in enumerate(files)]
-        for entry, f in zip(entries, files, strict=True):
-            if f.ignored:
-                entry.status, entry.reason, entry.message = IGNORED, f.ignored, reason(f.ignored)
-            elif f.problem:
-                entry.status, entry.reason = UNREADABLE, f.problem
-                entry.message = reason(f.problem, why=f.why or "?")
         #: the files to read, by index
-        self.to_read = array("l", (e.index for e in entries if not e.status))
+        self.to_read = array("l")
+
+        def made() -> Iterator[Entry]:
+            # each file's path, and whether it is a symbolic link (inside the inbox): only
+            # these are read through one. Made one at a time: a province's entries go to the
+            # side table without ever being a list of 20,000 objects
+            for i, f in enumerate(files):
+                entry = Entry(i, f.rel, path=f.path, link=f.link)
+                if f.ignored:
+                    entry.status, entry.reason = IGNORED, f.ignored
+                    entry.message = reason(f.ignored)
+                elif f.problem:
+                    entry.status, entry.reason = UNREADABLE, f.problem
+                    entry.message = reason(f.problem, why=f.why or "?")
+                else:
+                    self.to_read.append(i)
+                yield entry
+
         #: every file's entry: objects, or past a bound rows of a side table (:mod:`._entries`)
-        self.entries = EntryStore(entries, staging)
-        del entries
+        self.entries = EntryStore(made(), staging, count=len(files))
         self.expected = None
         if sent is not None:
-            self.expected = Expected(sent.spec_id, sent.year, TemplateIds(sent.template_ids()),
+            self.expected = Expected(sent.spec_id, sent.year,
+                                     TemplateIds(w.template_id for w in sent.workbooks),
                                      sent.prefilled())
         self.pool: WorkerPool | None = None
         self._stack = ExitStack()

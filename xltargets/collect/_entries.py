@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ._model import Entry
@@ -30,13 +30,20 @@ FETCH = 500
 class EntryStore:
     """Every input file's :class:`Entry` by index (its position in input order)."""
 
-    def __init__(self, entries: list[Entry], folder: Path, spill_at: int | None = None) -> None:
-        self._n = len(entries)
+    def __init__(self, entries: Iterable[Entry], folder: Path, spill_at: int | None = None,
+                 *, count: int | None = None) -> None:
+        """``entries`` in index order; ``count``: how many (when ``entries`` is an iterator,
+        consumed here once)."""
+        if count is None:
+            entries = list(entries)
+            count = len(entries)
+        self._n = count
         limit = SPILL_AT if spill_at is None else spill_at
         self._list: list[Entry] | None = None
         self._db: sqlite3.Connection | None = None
         if self._n <= limit:
-            self._list = entries
+            self._list = list(entries)
+            assert len(self._list) == self._n
             return
         # a scratch table: no journal, no syncing (the run's folder is removed with it)
         self._db = sqlite3.connect(folder / "entries.sqlite", isolation_level=None)
@@ -44,9 +51,10 @@ class EntryStore:
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute("CREATE TABLE entries (idx INTEGER PRIMARY KEY, blob BLOB NOT NULL)")
         self._db.execute("BEGIN")
-        self._db.executemany("INSERT INTO entries VALUES (?, ?)",
-                             ((e.index, _dumps(e)) for e in entries))
+        stored = self._db.executemany("INSERT INTO entries VALUES (?, ?)",
+                                      ((e.index, _dumps(e)) for e in entries)).rowcount
         self._db.execute("COMMIT")
+        assert stored == self._n, (stored, self._n)
 
     @property
     def spilled(self) -> bool:

@@ -8,6 +8,7 @@ list the departments that have not returned (``missing``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,12 +70,13 @@ class Manifest:
         return out
 
 
-def _read(path: Path) -> dict[str, Any]:
-    """The manifest's JSON, bounded; every failure one Chinese line naming the file."""
+def _read(path: Path, hook: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
+    """The manifest's JSON, bounded; every failure one Chinese line naming the file.
+    ``hook``: json's ``object_hook``."""
     try:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
             raise CollectError(f"{path}: 下发清单文件过大，不是 manifest.json")
-        data: Any = json.loads(path.read_text(encoding="utf-8-sig"))
+        data: Any = json.loads(path.read_text(encoding="utf-8-sig"), object_hook=hook)
     except FileNotFoundError:
         raise CollectError(f"{path}: 下发清单文件不存在") from None
     except IsADirectoryError:
@@ -97,12 +99,31 @@ def _workbook(w: Any) -> SentWorkbook:
                               for p in w.get("prefilled") or ()))
 
 
+_WORKBOOK_KEYS = frozenset({"file", "unit_code", "template_id"})
+_OTHER_KEYS = frozenset({"id", "format", "workbooks"})
+
+
+def _compact(obj: dict[str, Any]) -> Any:
+    """While the manifest is parsed: a workbook's object becomes its :class:`SentWorkbook` as
+    soon as it is read, so that a province's 20,000 objects (with their ``rows`` and
+    ``prefilled`` objects) never exist all at once: the parent's memory peaked there. Only an
+    object with a workbook's keys and none of the spec's or the manifest's own is taken; one
+    that does not convert stays as it is (and is refused as before, after the format check)."""
+    if obj.keys() >= _WORKBOOK_KEYS and _OTHER_KEYS.isdisjoint(obj):
+        try:
+            return _workbook(obj)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return obj
+    return obj
+
+
 def load_manifest(path: str | Path) -> Manifest:
     path = Path(path)
-    data = _read(path)
+    data = _read(path, _compact)
     try:
         spec = data["spec"]
-        workbooks = tuple(_workbook(w) for w in data["workbooks"])
+        workbooks = tuple(w if isinstance(w, SentWorkbook) else _workbook(w)
+                          for w in data["workbooks"])
         return Manifest(str(spec["id"]), str(spec.get("version") or ""), str(spec.get("hash") or ""),
                         int(data["year"]), str(data.get("batch") or ""), workbooks, str(path),
                         data.get("password") is True)

@@ -46,10 +46,10 @@ MAX_NAME_BYTES = 200
 MAX_REL_BYTES = 1500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InboxFile:
     rel: str            # the path shown: relative, "/" separators, NFC
-    path: Path          # the path on disk
+    path: str           # the path on disk (text, not a Path: a province has 20,000)
     ignored: str = ""   # the reason code when the file is not read (status ignored)
     problem: str = ""   # the reason code when the path cannot be read (status unreadable)
     why: str = ""       # the system's words for the problem
@@ -101,7 +101,7 @@ def scan(inbox: Path, *, exclude: list[Path], manifest: Path | None = None) -> l
     found: list[tuple[str, InboxFile]] = []   # (raw relative path, row)
 
     def add(raw: str, path: str, *, ignored: str = "", problem: str = "", why: str = "") -> None:
-        found.append((raw, InboxFile(raw, Path(path), ignored, problem, why)))
+        found.append((raw, InboxFile(raw, path, ignored, problem, why)))
 
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
@@ -128,7 +128,7 @@ def scan(inbox: Path, *, exclude: list[Path], manifest: Path | None = None) -> l
                     elif target == manifest_path:
                         add(raw, child.path, ignored="manifest_file")
                     elif os.path.isfile(target):
-                        found.append((raw, InboxFile(raw, Path(child.path), link=True)))
+                        found.append((raw, InboxFile(raw, child.path, link=True)))
                     else:
                         add(raw, child.path, problem="not_a_file")
                 elif child.is_dir(follow_symlinks=False):
@@ -154,7 +154,9 @@ def _named(found: list[tuple[str, InboxFile]]) -> list[InboxFile]:
     found.sort(key=lambda item: (shown(item[0]), os.fsencode(item[0])))
     seen: dict[str, int] = {}
     rows: list[InboxFile] = []
-    for raw, f in found:
+    found.reverse()  # taken from the end: each row replaces its raw record, not beside it
+    while found:
+        raw, f = found.pop()
         name = shown(raw)
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:  # the same name in another Unicode spelling
