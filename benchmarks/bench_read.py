@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -235,6 +236,49 @@ def stages(paths: list[Path], rounds: int = 5) -> dict[str, float]:
     return {key: statistics.median(values) * 1000 for key, values in steps.items()}
 
 
+_COUNTED = r"""
+import sys
+from pathlib import Path
+paths = sorted(Path(sys.argv[1]).glob("*.xlsx"))
+if sys.argv[2] == "calamine":
+    from python_calamine import CalamineWorkbook
+
+    def one(path):
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
+        wb.close()
+else:
+    from xltargets.read import read_workbook as one
+for path in paths:  # warm: imports, spec, layout, the memos by bytes
+    one(path)
+for _ in range(int(sys.argv[3])):
+    for path in paths:
+        one(path)
+"""
+
+
+def instructions(folder: Path, files: int, rounds: int = 3) -> dict[str, float] | None:
+    """Machine instructions per file of the calamine dump and of read_workbook, counted by
+    valgrind (callgrind) in child processes: the difference between ``rounds`` passes over the
+    corpus and none, so start-up and warming cancel out. Unlike time, the count does not move
+    with the machine's load; it is not time either (Rust and C run more instructions a cycle
+    than the interpreter does), so it compares two versions of our code, not us with calamine."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    out: dict[str, float] = {}
+    for what in ("calamine", "xltargets"):
+        counts = []
+        for n in (0, rounds):
+            proc = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                                   sys.executable, "-c", _COUNTED, str(folder), what, str(n)],
+                                  capture_output=True, text=True, check=True)
+            counts.append(int(proc.stderr.rsplit("Collected :", 1)[1].split()[0]))
+        out[what] = (counts[1] - counts[0]) / (rounds * files) / 1e6
+    return out
+
+
 def corpus_json(paths: list[Path]) -> dict[str, object]:
     out: dict[str, object] = {}
     for path in paths:
@@ -257,6 +301,8 @@ def main() -> None:
                     help="start-up without bytecode: every module compiled from source each time")
     ap.add_argument("--stages", action="store_true",
                     help="also print the CPU time of each step of a read (where the time goes)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count machine instructions per file with valgrind (load-proof)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -295,6 +341,7 @@ def main() -> None:
                    start["xltargets_help"] / start["python_pass"]),
                   ("same, CPU time  ", start_cpu["xltargets_help"] / start_cpu["python_pass"])]
         steps = stages(paths[:40]) if args.stages else None
+        counted = instructions(Path(tmp), len(paths)) if args.instructions else None
         identical = None
         if args.save_json or args.compare_json:
             data = corpus_json(paths)
@@ -340,6 +387,11 @@ def main() -> None:
         print(f"\n{'step (CPU, median per file)':<40}{'ms':>12}")
         for k, v in steps.items():
             print(f"{k:<40}{v:>12.3f}")
+    if counted is not None:
+        result["instructions_millions_per_file"] = {k: round(v, 3) for k, v in counted.items()}
+        print(f"\n{'instructions per file (valgrind)':<40}{'millions':>12}")
+        for k, v in counted.items():
+            print(f"{k:<40}{v:>12.2f}")
     if identical is not None:
         print(f"\nJSON of the corpus identical to {args.compare_json}: {identical}")
     if args.json:
