@@ -15,6 +15,7 @@ interrupted run) fails the target: a partial run has no score.
     python tools/mutate_score.py score --floor 80    # score the results already in mutants/
     python tools/mutate_score.py survivors           # the surviving mutants' names, per module
     python tools/mutate_score.py run --module xltargets.rules --keep   # re-run one module
+    python tools/mutate_score.py recheck             # run the "timeouts" again, CPU limit only
 """
 
 from __future__ import annotations
@@ -22,14 +23,18 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import time
 import tomllib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: "core": collect's duplicate choice and its database logic (the rows made for each kept return
 #: in ``_prepared.py``, written by ``_db.py``); "parsers" adds the values' parsers; "all" is
 #: everything issue 10 names: the values, the rules and their checks, and "core".
-SCOPES = {
+SCOPES: dict[str, tuple[str, ...]] = {
     "core": (
         "xltargets.collect._db.*",
         # the database rows of one kept return, made where it is read (DbPart and its helpers)
@@ -212,19 +217,86 @@ def run(children: int, scope: tuple[str, ...], only: list[str] | None = None,
         if known and not any(module_of(key) == module for key in known):
             continue  # no mutant of this module in the scope (e.g. only constants)
         print(f"mutate: {module} ({time.strftime('%H:%M:%S')})", flush=True)
+        _forget(module)  # a kept result of an earlier run must not pass for this run's
         command = [str(mutmut) if mutmut.exists() else "mutmut", "run", "--max-children",
                    str(children), *patterns]
         code = subprocess.run(command, cwd=ROOT, env=env, check=False,
                               stdout=subprocess.DEVNULL).returncode
         if code != 0 and any(module_of(key) == module for key in load(ROOT / "mutants")):
             return code
+        recheck_timeouts([module])
         score({k: v for k, v in load(ROOT / "mutants").items() if module_of(k) == module}, None)
     return 0
 
 
+def _metas() -> list[tuple[Path, dict[str, Any]]]:
+    return [(m, json.loads(m.read_text(encoding="utf-8")))
+            for m in sorted((ROOT / "mutants").rglob("*.py.meta"))]
+
+
+def _save(meta: Path, data: dict[str, Any]) -> None:
+    part = meta.with_name(meta.name + ".part")
+    part.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(part, meta)
+
+
+def _forget(module: str) -> None:
+    """Mark a module's in-scope results unchecked before it is run again."""
+    for meta, data in _metas():
+        codes = data.get("exit_code_by_key", {})
+        keys = [k for k in codes if module_of(k) == module and in_scope(k)]
+        if keys:
+            codes.update(dict.fromkeys(keys))
+            _save(meta, data)
+
+
+def _cpu_limit(seconds: int) -> Callable[[], None]:
+    def set_limit() -> None:  # in the child, before pytest starts
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    return set_limit
+
+
+def recheck_timeouts(modules: list[str] | None = None) -> None:
+    """Run every "timeout" again with mutmut's CPU-time limit only.
+
+    mutmut 3.8 also stops a mutant's tests after HALF its CPU-time limit in WALL time
+    (workers/isolation.py: ``wall_timeout = cpu_time_limit / 2``), so on a loaded machine with
+    the run at nice 19 a slow, finite test run counts as a timeout, i.e. as detected. Here the
+    mutant's tests run again (the same tests and pytest options as mutmut's) under
+    ``RLIMIT_CPU`` = mutmut's limit and no clock: an endless loop is still stopped by the
+    limit; a finite run gives its real verdict (0 survived, 1 killed)."""
+    stats_file = ROOT / "mutants" / "mutmut-stats.json"
+    if not stats_file.exists():
+        return
+    tests_of = json.loads(stats_file.read_text(encoding="utf-8"))["tests_by_mangled_function_name"]
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    multiplier = float(settings.get("timeout_multiplier", 15.0))
+    constant = float(settings.get("timeout_constant", 1.0))
+    for meta, data in _metas():
+        codes = data.get("exit_code_by_key", {})
+        keys = [k for k, c in codes.items() if status(c) == "timeout" and in_scope(k)
+                and (modules is None or module_of(k) in modules)]
+        for key in keys:
+            estimate = float(data.get("estimated_durations_by_key", {}).get(key, 0.0))
+            limit = math.ceil((estimate + constant) * multiplier * 2)  # mutmut's CPU limit
+            tests = sorted(tests_of.get(key.partition("__mutmut_")[0], ()))
+            command = [sys.executable, "-m", "pytest", "--rootdir=.", "--tb=native", "-x", "-q",
+                       "-p", "no:randomly", "-p", "no:random-order", *tests,
+                       *settings.get("pytest_add_cli_args", [])]
+            env = {**os.environ, "MUTANT_UNDER_TEST": key, "PYTHONPATH": str(ROOT / "tools")}
+            code = subprocess.run(
+                command, cwd=ROOT / "mutants", env=env, check=False, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=_cpu_limit(limit),
+            ).returncode
+            print(f"mutate: recheck {key}: timeout -> {status(code)}", flush=True)
+            codes[key] = code
+            _save(meta, data)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("action", choices=("run", "score", "survivors"))
+    parser.add_argument("action", choices=("run", "score", "survivors", "recheck"))
     parser.add_argument("--floor", type=float, default=None,
                         help="fail (exit 1) when the overall score in percent is below this")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
@@ -242,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0:
             print(f"mutate: mutmut run failed (exit {code})")
             return 2
+    if args.action == "recheck":
+        recheck_timeouts(args.module)
     codes = load(ROOT / "mutants")
     if args.module and args.action != "run":  # after `run --keep`, the whole scope is scored
         codes = {k: v for k, v in codes.items() if module_of(k) in args.module}

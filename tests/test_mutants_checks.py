@@ -1,0 +1,43 @@
+"""What a mistyped cell's finding says, for `make mutate` (docs/testing.md).
+
+Survivors of ``xltargets.checks`` in the mutation run: no selected test compared a cell
+finding's JSON path, its message (the cell's label, what was expected, the quoted text and where
+the quote is cut) or the code of a percentage that is not a number. A real workbook with typed
+mistakes is read, and each finding is compared whole.
+"""
+
+from __future__ import annotations
+
+from forms import CLEAN, write_fill
+
+from xltargets.checks import QUOTE
+from xltargets.read import read_workbook
+
+P = "项目1"
+
+
+def test_a_mistyped_cells_finding_names_its_label_cell_path_and_what_was_typed(tmp_path):
+    fill = CLEAN["hebei-county"][0]()
+    exact = "y" * QUOTE              # quoted whole
+    longer = "z" * (QUOTE + 1)       # cut after QUOTE characters
+    fill[P][("plan_mar",)] = "abc"
+    fill[P][("plan_jun",)] = longer
+    fill[P][("budget_other",)] = exact
+    findings = read_workbook(write_fill("hebei-county", fill, tmp_path / "m.xlsx")).to_json()[
+        "findings"]
+    cells = {f["path"]: f for f in findings if f["path"] in (
+        "projects[0].plan_mar", "projects[0].plan_jun", "projects[0].budget_other")}
+    assert cells == {
+        "projects[0].budget_other": {
+            "severity": "error", "code": "invalid_number", "sheet": P, "cell": "G4",
+            "path": "projects[0].budget_other", "value": exact,
+            "message": f"“其他资金”应填写金额（万元，数字），实际填写“{exact}”"},
+        "projects[0].plan_mar": {
+            "severity": "error", "code": "invalid_percent", "sheet": P, "cell": "B8",
+            "path": "projects[0].plan_mar", "value": "abc",
+            "message": "“资金支出计划3月底”应填写百分比数字（0-100），实际填写“abc”"},
+        "projects[0].plan_jun": {
+            "severity": "error", "code": "invalid_percent", "sheet": P, "cell": "C8",
+            "path": "projects[0].plan_jun", "value": longer,
+            "message": f"“资金支出计划6月底”应填写百分比数字（0-100），实际填写“{longer[:QUOTE]}…”"},
+    }
