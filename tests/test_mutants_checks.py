@@ -41,3 +41,24 @@ def test_a_mistyped_cells_finding_names_its_label_cell_path_and_what_was_typed(t
             "path": "projects[0].plan_jun", "value": longer,
             "message": f"“资金支出计划6月底”应填写百分比数字（0-100），实际填写“{longer[:QUOTE]}…”"},
     }
+
+
+def test_a_cell_read_with_a_note_quotes_what_was_typed(tmp_path):
+    """Warnings and errors about a value that was read (in 元 instead of 万元, more than two
+    decimals, negative, a percentage over 100) quote the text as typed."""
+    fill = CLEAN["hebei-county"][0]()
+    fill[P][("budget_total",)] = "500000元"
+    fill[P][("budget_fiscal",)] = "12.345"
+    fill[P][("budget_other",)] = "-5"
+    fill[P][("plan_mar",)] = "150"
+    findings = read_workbook(write_fill("hebei-county", fill, tmp_path / "n.xlsx")).to_json()[
+        "findings"]
+    noted = {"money_in_yuan", "money_precision", "money_negative", "percent_out_of_range"}
+    assert [(f["code"], f["cell"], f["value"], f["message"]) for f in findings
+            if f["code"] in noted] == [
+        ("money_negative", "G4", "-5", "“其他资金”金额不能为负数，实际为“-5”"),
+        ("percent_out_of_range", "B8", "150", "“资金支出计划3月底”应为0-100之间的百分比，实际为“150”"),
+        ("money_in_yuan", "C4", "500000元",
+         "“预算数”填写“500000元”，单位应为万元，已按元折算为50.00万元，请核实"),
+        ("money_precision", "E4", "12.345", "“其中：财政资金”金额“12.345”超过两位小数"),
+    ]
