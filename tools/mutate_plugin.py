@@ -17,6 +17,7 @@ with tests that plainly kill it, and belongs here).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -29,6 +30,12 @@ from hypothesis import Phase, settings
 settings.register_profile("mutate", phases=(Phase.explicit, Phase.reuse, Phase.generate),
                           database=None)
 settings.load_profile("mutate")
+
+# the caches kept between runs on disk (validated specs, planned layouts: xltargets/spec/_cache.py,
+# layout/_cache.py) are keyed by the source of the modules that made them, and mutmut's mutated
+# copy holds every mutant of a module in one file: a spec or layout made under one mutant (or none)
+# would be loaded under another, so code that builds them would never run mutated. Off.
+os.environ["XLTARGETS_CACHE_DIR"] = "off"
 
 #: module -> its memo dictionaries
 MEMOS = {
