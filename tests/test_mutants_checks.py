@@ -62,3 +62,18 @@ def test_a_cell_read_with_a_note_quotes_what_was_typed(tmp_path):
          "“预算数”填写“500000元”，单位应为万元，已按元折算为50.00万元，请核实"),
         ("money_precision", "E4", "12.345", "“其中：财政资金”金额“12.345”超过两位小数"),
     ]
+
+
+def test_a_cell_over_its_limits_names_the_limit_and_quotes_only_a_wrong_pattern(tmp_path):
+    """A text over its length is not quoted (it may be thousands of characters); a code of the
+    wrong shape is quoted as typed."""
+    fill = CLEAN["hebei-county"][0]()
+    fill[P][("project_code",)] = "1302252"
+    fill[P][("project_name",)] = "名" * 300
+    findings = read_workbook(write_fill("hebei-county", fill, tmp_path / "l.xlsx")).to_json()[
+        "findings"]
+    assert [(f["code"], f["cell"], f["path"], f["value"], f["message"]) for f in findings] == [
+        ("code_pattern", "B3", "projects[0].project_code", "1302252",
+         "“项目编码”“1302252”格式不正确，应为8位数字+P+12位数字或大写字母（如13022522P002H4T100074）"),
+        ("text_too_long", "E3", "projects[0].project_name", None, "“项目名称”超过200字（实际300字）"),
+    ]
