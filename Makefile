@@ -79,11 +79,12 @@ bench: dev-deps
 	$(PY) benchmarks/bench_scale.py --n $(N) --sizes 500,$(N) --json bench-scale.json --plot bench-scale.png
 
 # Mutation testing (docs/testing.md; not part of `make test` nor CI): mutmut over collect's
-# duplicate and database logic (MUTATE_SCOPE=parsers adds the values' parsers, =all also the other
-# values modules, the rules and the cell rules: hours on 2 cores); fails when the score drops
-# below MUTATE_FLOOR percent, set just under the score recorded in docs/testing.md (90.2%).
+# duplicate choice and database logic (scope core: ~10 min on 2 loaded cores); MUTATE_SCOPE=all
+# adds the values, the rules, the cell rules and the checks (4,300 mutants: hours). Fails when the
+# score drops below MUTATE_FLOOR percent, just under core's score recorded in docs/testing.md
+# (91.1%: one more survivor fails it).
 MUTATE_SCOPE ?= core
-MUTATE_FLOOR ?= 90
+MUTATE_FLOOR ?= 91
 mutate: dev-deps
 	$(PY) -m pip install --quiet -e '.[mutate]'
 	$(PY) tools/mutate_score.py run --scope $(MUTATE_SCOPE) --floor $(MUTATE_FLOOR)
