@@ -77,3 +77,20 @@ def test_a_cell_over_its_limits_names_the_limit_and_quotes_only_a_wrong_pattern(
          "“项目编码”“1302252”格式不正确，应为8位数字+P+12位数字或大写字母（如13022522P002H4T100074）"),
         ("text_too_long", "E3", "projects[0].project_name", None, "“项目名称”超过200字（实际300字）"),
     ]
+
+
+def test_a_wan_figure_in_a_yuan_cell_quotes_it_and_says_what_it_was_read_as(tmp_path):
+    """A form in 元 (Shanghai): a figure typed in 万元 is read as 元 and the warning says so."""
+    import shanghai_forms as sf
+
+    from xltargets.generate import build_template
+    from xltargets.spec import load_spec
+
+    fill = sf.fill()
+    fill[P][("year_carryover",)] = "0.5万元"
+    path = tmp_path / "sh.xlsx"
+    path.write_bytes(build_template(load_spec(sf.SPEC), sf.YEAR, projects=2, values=fill).data)
+    assert [(f["code"], f["cell"], f["path"], f["value"], f["message"])
+            for f in read_workbook(path).to_json()["findings"] if f["code"] == "money_in_wan"] == [
+        ("money_in_wan", "E9", "projects[0].year_carryover", "0.5万元",
+         "“上年结转资金”填写“0.5万元”，本表金额单位为元，已按万元折算为5000.00元，请核实")]
