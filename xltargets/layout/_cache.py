@@ -15,15 +15,13 @@ from __future__ import annotations
 import copyreg
 import hashlib
 import io
-import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..spec._cache import _private, cache_dir
+from ..spec._cache import cache_dir, read_private, write_private
 
 #: bump to drop every older cache file
 _FORMAT = b"xltargets-layout-cache/1"
@@ -74,12 +72,10 @@ def _file(key: str) -> Path | None:
 def load(key: str) -> Any | None:
     """The cached layout of ``key`` (spec hash and id, project count, capacity), or None."""
     try:
-        path = _file(key)
-        if path is None or not path.is_file():
+        data = read_private(_file(key))
+        if data is None:
             return None
-        if not (_private(path.parent) and _private(path)):
-            return None
-        stored_key, layout = pickle.loads(path.read_bytes())
+        stored_key, layout = pickle.loads(data)
         return layout if stored_key == key else None
     except Exception:  # noqa: BLE001 - a damaged or foreign cache file is only a miss
         return None
@@ -87,20 +83,6 @@ def load(key: str) -> Any | None:
 
 def store(key: str, layout: Any) -> None:
     try:
-        path = _file(key)
-        if path is None:
-            return
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(path.parent):
-            return
-        data = _dumps((key, layout))
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".layout-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(temp, path)  # atomic: a reader sees the old file, the new one or none
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_private(_file(key), _dumps((key, layout)))
     except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
         return

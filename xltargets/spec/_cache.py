@@ -77,15 +77,39 @@ def _private(path: Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
+def read_private(path: Path | None) -> bytes | None:
+    """The bytes of a cache file, only if it and its folder are private; else None."""
+    if path is None or not path.is_file():
+        return None
+    if not (_private(path.parent) and _private(path)):
+        return None
+    return path.read_bytes()
+
+
+def write_private(path: Path | None, data: bytes) -> None:
+    """Write a cache file atomically into a private folder (made if missing); raises OSError."""
+    if path is None:
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not _private(path.parent):
+        return
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(temp, path)  # atomic: a reader sees the old file, the new one or none
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def load(text: str) -> tuple[Any, str] | None:
     """The cached (spec, hash) for this YAML text, or None."""
     try:
-        path = _file(text)
-        if path is None or not path.is_file():
+        data = read_private(_file(text))
+        if data is None:
             return None
-        if not (_private(path.parent) and _private(path)):
-            return None
-        spec, spec_hash = pickle.loads(path.read_bytes())
+        spec, spec_hash = pickle.loads(data)
         return spec, spec_hash
     except Exception:  # noqa: BLE001 - a damaged or foreign cache file is only a miss
         return None
@@ -93,20 +117,6 @@ def load(text: str) -> tuple[Any, str] | None:
 
 def store(text: str, spec: Any, spec_hash: str) -> None:
     try:
-        path = _file(text)
-        if path is None:
-            return
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(path.parent):
-            return
-        data = pickle.dumps((spec, spec_hash), protocol=pickle.HIGHEST_PROTOCOL)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".spec-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(temp, path)  # atomic: a reader sees the old file, the new one or none
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_private(_file(text), pickle.dumps((spec, spec_hash), protocol=pickle.HIGHEST_PROTOCOL))
     except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
         return
