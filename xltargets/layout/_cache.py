@@ -16,12 +16,11 @@ import copyreg
 import hashlib
 import io
 import pickle
-import sys
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..spec._cache import cache_dir, read_private, write_private
+from ..spec._cache import cache_dir, code_digest, read_private, write_private
 
 #: bump to drop every older cache file
 _FORMAT = b"xltargets-layout-cache/1"
@@ -36,15 +35,7 @@ _code_digest: bytes | None = None
 def _code() -> bytes:
     global _code_digest
     if _code_digest is None:
-        digest = hashlib.sha256(_FORMAT)
-        digest.update(sys.version.encode())
-        for name in _CODE_MODULES:
-            module = sys.modules.get(name)
-            source = getattr(module, "__file__", None)
-            if source is None:  # imported from a zip or not at all: never trust a cache
-                raise OSError(f"no source for {name}")
-            digest.update(Path(source).read_bytes())
-        _code_digest = digest.digest()
+        _code_digest = code_digest(_FORMAT, _CODE_MODULES)
     return _code_digest
 
 

@@ -43,21 +43,30 @@ def cache_dir() -> Path | None:
     return Path(home) / ".cache" / "xltargets" if home else None
 
 
+def code_digest(fmt: bytes, modules: tuple[str, ...], *extra: str) -> bytes:
+    """SHA-256 of a cache format, the Python version, ``extra`` versions and the source of
+    ``modules`` (the code that makes what is cached): a change to any names other files.
+
+    Raises OSError when a module has no source file (imported from a zip, or not at all)."""
+    digest = hashlib.sha256(fmt)
+    digest.update(sys.version.encode())
+    for version in extra:
+        digest.update(version.encode())
+    for name in modules:
+        module = sys.modules.get(name)
+        source = getattr(module, "__file__", None)
+        if source is None:  # imported from a zip or not at all: never trust a cache
+            raise OSError(f"no source for {name}")
+        digest.update(Path(source).read_bytes())
+    return digest.digest()
+
+
 def _code() -> bytes:
     global _code_digest
     if _code_digest is None:
         import pydantic
 
-        digest = hashlib.sha256(_FORMAT)
-        digest.update(sys.version.encode())
-        digest.update(pydantic.VERSION.encode())
-        for name in _CODE_MODULES:
-            module = sys.modules.get(name)
-            source = getattr(module, "__file__", None)
-            if source is None:  # imported from a zip or not at all: never trust a cache
-                raise OSError(f"no source for {name}")
-            digest.update(Path(source).read_bytes())
-        _code_digest = digest.digest()
+        _code_digest = code_digest(_FORMAT, _CODE_MODULES, pydantic.VERSION)
     return _code_digest
 
 
