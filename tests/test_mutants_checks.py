@@ -8,6 +8,8 @@ mistakes is read, and each finding is compared whole.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from forms import CLEAN, write_fill
 
 from xltargets.checks import QUOTE
@@ -94,3 +96,33 @@ def test_a_wan_figure_in_a_yuan_cell_quotes_it_and_says_what_it_was_read_as(tmp_
             for f in read_workbook(path).to_json()["findings"] if f["code"] == "money_in_wan"] == [
         ("money_in_wan", "E9", "projects[0].year_carryover", "0.5万元",
          "“上年结转资金”填写“0.5万元”，本表金额单位为元，已按万元折算为5000.00元，请核实")]
+
+
+def _plan_findings(tmp_path, **plan):
+    fill = CLEAN["hebei-county"][0]()
+    for field, value in plan.items():
+        fill[P][(field,)] = value
+    findings = read_workbook(write_fill("hebei-county", fill, tmp_path / "p.xlsx")).to_json()[
+        "findings"]
+    return [{k: f[k] for k in ("code", "cell", "path", "value", "message", "extra")}
+            for f in findings if f["code"].startswith("plan_")]
+
+
+def test_the_spending_plan_findings_say_which_milestone_and_what_it_holds(tmp_path):
+    """Survivors of ``rules.CumulativePercent.evaluate``: no test compared these findings'
+    messages or values (the message named 资金支出计划 twice: "资金支出计划资金支出计划12月底")."""
+    rule = {"rule": "spending_plan"}
+    assert _plan_findings(tmp_path, plan_dec=Decimal("90")) == [{
+        "code": "plan_not_complete", "cell": "E8", "path": "projects[0].plan_dec", "value": "90",
+        "message": "“资金支出计划12月底”应达到100%，当前为90%", "extra": rule}]
+    assert _plan_findings(tmp_path, plan_dec=None) == [{
+        "code": "plan_not_complete", "cell": "E8", "path": "projects[0].plan_dec", "value": None,
+        "message": "“资金支出计划12月底”应达到100%，当前为空", "extra": rule}]
+    assert _plan_findings(tmp_path, plan_mar=None, plan_jun=None, plan_oct=None,
+                          plan_dec=None) == [{
+        "code": "plan_not_complete", "cell": "E8", "path": "projects[0].plan_dec", "value": None,
+        "message": "资金支出计划未填写，“资金支出计划12月底”应达到100%", "extra": rule}]
+    assert _plan_findings(tmp_path, plan_oct=Decimal("40")) == [{
+        "code": "plan_decreasing", "cell": "D8", "path": "projects[0].plan_oct", "value": "40",
+        "message": "资金支出计划为累计数，“资金支出计划10月底”(40%)小于“资金支出计划6月底”(50%)",
+        "extra": rule}]

@@ -264,7 +264,7 @@ class CumulativePercent(_Rule):
                 last = self.fields_[-1]
                 yield view.finding(
                     self.severity, "plan_not_complete",
-                    f"资金支出计划未填写，{view.label(last)}应达到{self.final:f}%",
+                    f"资金支出计划未填写，“{view.label(last)}”应达到{self.final:f}%",
                     field=last, value=None, extra={"rule": self.id})
                 continue
             amount = view.number(self.amount_field) if self.amount_field else None
@@ -284,8 +284,8 @@ class CumulativePercent(_Rule):
                 if previous is not None and value < previous[1]:
                     yield view.finding(
                         self.severity, "plan_decreasing",
-                        f"资金支出计划为累计数，{view.label(field)}({value:f}%)"
-                        f"小于{view.label(previous[0])}({previous[1]:f}%)",
+                        f"资金支出计划为累计数，“{view.label(field)}”({value:f}%)"
+                        f"小于“{view.label(previous[0])}”({previous[1]:f}%)",
                         field=field, value=value, extra={"rule": self.id},
                     )
                 previous = (field, value)
@@ -293,7 +293,9 @@ class CumulativePercent(_Rule):
             if last_value is None or last_value != self.final:
                 yield view.finding(
                     self.severity, "plan_not_complete",
-                    f"资金支出计划{view.label(last_field)}应达到{self.final:f}%，"
+                    # the label names the plan already ("资金支出计划12月底"), as in every
+                    # other finding it is quoted, not prefixed
+                    f"“{view.label(last_field)}”应达到{self.final:f}%，"
                     f"当前为{'空' if last_value is None else f'{last_value:f}%'}",
                     field=last_field, value=last_value, extra={"rule": self.id},
                 )
