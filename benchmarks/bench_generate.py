@@ -7,6 +7,12 @@ for a workbook (cells, merges, formats, validations, names, protection, print se
 once, then replayed as a flat list of calls on a fresh workbook. The ratio is therefore the cost
 of everything xltargets adds: planning (cached), prefill, titles, the stamp, the instructions
 sheet, and the workbook-protection step. Both are timed interleaved in the same run.
+
+The generator prepares each distinct formula once per process (``generate.draw._Worksheet``:
+XlsxWriter's ``_prepare_formula`` is a third of drawing a workbook), which bare XlsxWriter does
+not, so xltargets is faster than its bare baseline. The like-for-like baseline replays the same
+calls on XlsxWriter with that same formula cache: its ratio is what xltargets' own layers cost,
+and it is the one the ≤ 1.3× target is about. Both baselines are printed.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xltargets.generate import Department, build_template
+from xltargets.generate.draw import _Worksheet as CachedFormulaWorksheet
 from xltargets.spec import load_spec
 
 WORKSHEET_CALLS = [
@@ -94,7 +101,8 @@ def record(spec_id: str, projects: int) -> list[tuple[Any, ...]]:
     return calls
 
 
-def replay(calls: list[tuple[Any, ...]]) -> bytes:
+def replay(calls: list[tuple[Any, ...]], worksheet_class: type[Worksheet] | None = None) -> bytes:
+    """The recorded calls on a fresh XlsxWriter workbook (``worksheet_class``: its sheets')."""
     buf = io.BytesIO()
     wb = Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
                         "strings_to_formulas": False, "strings_to_urls": False})
@@ -105,7 +113,7 @@ def replay(calls: list[tuple[Any, ...]]) -> bytes:
             # XlsxWriter's own default formats (made in Workbook.__init__) exist already
             formats.append(None if "xf_index" in args[0] else wb.add_format(args[0]))
         elif name == "add_worksheet":
-            sheets[args[0]] = wb.add_worksheet(args[0])
+            sheets[args[0]] = wb.add_worksheet(args[0], worksheet_class=worksheet_class)
         elif scope == "book":
             getattr(wb, name)(*args, **kwargs)
         else:
@@ -124,8 +132,10 @@ def measure(workbooks: int = 200, projects: int = 4) -> dict[str, Any]:
         depts = [department(i, spec_id, projects) for i in range(workbooks)]
         build_template(spec, 2025, department=depts[0])  # warm: spec, plan, Jinja caches
         replay(calls)
+        replay(calls, CachedFormulaWorksheet)
         ours: list[float] = []
         bare: list[float] = []
+        cached: list[float] = []
         for dept in depts:
             t = time.perf_counter()
             build_template(spec, 2025, department=dept)
@@ -133,9 +143,14 @@ def measure(workbooks: int = 200, projects: int = 4) -> dict[str, Any]:
             t = time.perf_counter()
             replay(calls)
             bare.append(time.perf_counter() - t)
-        o, b = statistics.median(ours), statistics.median(bare)
+            t = time.perf_counter()
+            replay(calls, CachedFormulaWorksheet)
+            cached.append(time.perf_counter() - t)
+        o, b, c = statistics.median(ours), statistics.median(bare), statistics.median(cached)
         out[spec_id] = {"xltargets_ms": round(o * 1000, 3), "bare_xlsxwriter_ms": round(b * 1000, 3),
-                        "ratio": round(o / b, 3), "calls_per_workbook": len(calls)}
+                        "ratio": round(o / b, 3),
+                        "cached_formulas_xlsxwriter_ms": round(c * 1000, 3),
+                        "ratio_like_for_like": round(o / c, 3), "calls_per_workbook": len(calls)}
     return out
 
 
@@ -146,9 +161,11 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     result = measure(args.workbooks, args.projects)
-    print(f"{'spec':<14}{'xltargets ms':>14}{'bare ms':>10}{'ratio':>8}  (target <= 1.3)")
+    print(f"{'spec':<14}{'xltargets ms':>14}{'bare ms':>10}{'ratio':>8}"
+          f"{'same-cache ms':>15}{'ratio':>8}  (target <= 1.3, like for like)")
     for spec_id, r in result.items():
-        print(f"{spec_id:<14}{r['xltargets_ms']:>14.2f}{r['bare_xlsxwriter_ms']:>10.2f}{r['ratio']:>8.3f}")
+        print(f"{spec_id:<14}{r['xltargets_ms']:>14.2f}{r['bare_xlsxwriter_ms']:>10.2f}{r['ratio']:>8.3f}"
+              f"{r['cached_formulas_xlsxwriter_ms']:>15.2f}{r['ratio_like_for_like']:>8.3f}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 

@@ -199,3 +199,30 @@ def test_the_manifest_read_compactly_is_the_manifest_read_plainly(tmp_path):
     path.write_text(json.dumps({"workbooks": workbooks}), encoding="utf-8")
     with pytest.raises(CollectError, match="不是下发清单"):
         load_manifest(path)
+
+
+def test_the_workers_are_gone_before_the_outputs_are_written(tmp_path, monkeypatch):
+    """Pass 2 has no work for the workers: they stop when the last file is read, so the
+    parent's peak (in pass 2, at province scale) is not carried beside two idle workers."""
+    import multiprocessing
+
+    from xltargets.collect import _db
+
+    inbox = tmp_path / "inbox"
+    put_returns(inbox, ["224001", "224002", "224003", "224004"], rejected=("224002",))
+    alive_while_writing: list[list[str]] = []
+    real_finish = _db.DatabaseWriter.finish
+
+    def finish(self, *args, **kwargs):
+        alive_while_writing.append(sorted(p.name for p in multiprocessing.active_children()))
+        return real_finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(_db.DatabaseWriter, "finish", finish)
+    result = collect(inbox, tmp_path / "out", jobs=2)
+    assert alive_while_writing == [[]]
+    # and every file was read, the rejected one with its feedback copy, as before
+    assert result.feedback == 1
+    rows = {r["file"]: r["status"] for r in json.loads(
+        (tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["files"]}
+    assert rows == {"224001.xlsx": "accepted", "224002.xlsx": "rejected", "224003.xlsx": "accepted",
+                    "224004.xlsx": "accepted"}
