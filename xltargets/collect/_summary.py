@@ -332,6 +332,7 @@ class SummaryWorkbook:
         self.spec_key = tuple(spec_ids)
         self.dept_cols, self.proj_cols, self.extra_cols = columns_for(self.spec_key)
         self.totals: dict[tuple[str, int], Totals] = {}
+        self._names: dict[str, str] = {}
         who = ["年度", "表样", "单位编码", "单位名称", "状态", "文件"]
         who_w = [6.0, 24.0, 10.0, 28.0, 14.0, 36.0]
         self.projects = _Sheet(self, "项目汇总", [*who, "工作表", *[c.header for c in self.proj_cols],
@@ -411,7 +412,13 @@ class SummaryWorkbook:
 
     def add_file(self, entry: Entry) -> None:
         row = entry.result_row()
-        form = [entry.year or None, _spec_name(entry.spec_id) if entry.spec_id else None]
+        name = None
+        if entry.spec_id:
+            # once per spec in a run (load_spec looks at the spec's file each time: 20,000 files)
+            name = self._names.get(entry.spec_id)
+            if name is None:
+                name = self._names[entry.spec_id] = _spec_name(entry.spec_id)
+        form = [entry.year or None, name]
         self.files.add([*form, *[row[c] for c in RESULT_COLUMNS]])
 
     def add_missing(self, values: list[Any]) -> None:

@@ -220,6 +220,18 @@ class Sheet:
                 '<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/></worksheet>')
 
 
+def _fastest(info: zipfile.ZipInfo) -> None:
+    """Deflate this part at the fastest level. A province's 汇总表 sheets are ~500 MB of XML,
+    compressed by the parent alone once the workers are done: level 6 (zlib's default) took
+    3.3x the CPU of level 1 for 14 % fewer bytes (50 MB of rows: 324 ms / 3.39 MB against
+    99 ms / 3.92 MB). A ZipInfo given to ``ZipFile.open`` keeps its own level, not the
+    ZipFile's: ``compress_level`` from Python 3.13, ``_compresslevel`` before."""
+    if hasattr(type(info), "compress_level"):
+        info.compress_level = 1  # type: ignore[attr-defined]
+    else:
+        info._compresslevel = 1  # type: ignore[attr-defined]
+
+
 class TableWorkbook:
     """Sheets of tables, written to ``fh`` (a binary file) by :meth:`close`."""
 
@@ -260,6 +272,7 @@ class TableWorkbook:
                 tail = sheet.tail().encode("utf-8")
                 info = zipfile.ZipInfo(f"xl/worksheets/sheet{i}.xml", _ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
+                _fastest(info)
                 # the size known in advance: a Zip64 header only when the part needs one
                 info.file_size = len(head) + sheet.path.stat().st_size + len(tail)
                 with z.open(info, "w") as out, sheet.path.open("rb") as rows:
