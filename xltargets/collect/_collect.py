@@ -43,7 +43,7 @@ from .. import __version__
 from .._atomic import open_atomic
 from ..errors import CollectError
 from ..read import Limits
-from ..spec.load import SPEC_PATH_ENV
+from ..spec.load import SPEC_PATH_ENV, pinned_spec
 from ._db import DatabaseWriter, check_database, run_ids
 from ._entries import EntryStore
 from ._faults import (
@@ -88,7 +88,7 @@ from ._publish import (
 )
 from ._report import write_report
 from ._scan import feedback_names, scan
-from ._summary import SummaryWorkbook
+from ._summary import SummaryWorkbook, columns_for
 from ._work import (
     Expected,
     FeedbackTask,
@@ -98,6 +98,7 @@ from ._work import (
     draw_feedback,
     feedback_task,
     read_task,
+    spec_of,
     warm_up,
 )
 
@@ -201,6 +202,36 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
     limits = limits or Limits()
     sent = load_manifest(manifest) if manifest is not None else None
     check_password(sent, password, feedback, feedback_without_password)
+    with _round_spec(sent):
+        result = _collect(inbox, out, sent, manifest, db_url, jobs, duplicates, feedback,
+                          progress, password, limits, title, lock_wait)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+@contextlib.contextmanager
+def _round_spec(sent: Manifest | None) -> Iterator[None]:
+    """The round's spec as its templates were generated (the manifest keeps it) stands for its
+    id during the run, in this process and (:func:`warm_up`) in the workers. The caches of
+    what was made from a spec by id are emptied before and after, so nothing made from the
+    other spec is used."""
+    def forget() -> None:
+        spec_of.cache_clear()
+        columns_for.cache_clear()
+
+    forget()
+    try:
+        with pinned_spec(sent.spec if sent is not None else None):
+            yield
+    finally:
+        forget()
+
+
+def _collect(inbox: Path, out: Path, sent: Manifest | None, manifest: str | Path | None,
+             db_url: str | None, jobs: int, duplicates: str, feedback: bool,
+             progress: Callable[[Iterable[Done]], Iterable[Done]] | None,
+             password: str | None, limits: Limits, title: str | None,
+             lock_wait: float) -> CollectResult:
     files = scan(inbox, exclude=[out], manifest=Path(manifest) if manifest is not None else None)
     in_unit = db_url is None or _is_default_sqlite(db_url, out)
     shown_url = f"sqlite:///{(out / DB_NAME).absolute()}" if in_unit else _hide_password(db_url or "")
@@ -231,7 +262,6 @@ def collect(inbox: str | Path, out_dir: str | Path, *, manifest: str | Path | No
         raise disk_error(exc, out) from None
     except SQLAlchemyError as exc:
         raise database_error(exc, shown_url) from None
-    result.seconds = time.monotonic() - started
     return result
 
 
@@ -372,7 +402,8 @@ class _Run:
                     # the workers fork from a server started earlier: give them this run's
                     # spec folders (XLTARGETS_SPEC_PATH), not the server's
                     initargs=(self.expected, os.environ.get(SPEC_PATH_ENV, ""),
-                              self.prepare_in_workers),
+                              self.prepare_in_workers,
+                              self.sent.spec if self.sent is not None else None),
                     scratch=self.scratch,
                     memory_limit=WORKER_MEMORY if sys.platform.startswith("linux") else None))
         except BaseException:

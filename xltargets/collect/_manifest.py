@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import CollectError, os_error_zh
+from ..errors import CollectError, SpecError, os_error_zh
 from ..generate import MANIFEST_FORMAT
+from ..spec import Spec, spec_from_definition
 from ._model import by_fields
 
 #: a manifest is a few KB per thousand departments; anything far larger is not one
@@ -53,6 +54,9 @@ class Manifest:
     path: str
     #: the templates were protected with a password (the password itself is never stored)
     password: bool = False
+    #: the spec the templates were generated from, as the manifest keeps it (None: a manifest
+    #: written before manifests kept it); collect reads the round with it (``pinned_spec``)
+    spec: Spec | None = None
 
     def template_ids(self) -> dict[str, str]:
         """Template id -> unit code."""
@@ -124,11 +128,23 @@ def load_manifest(path: str | Path) -> Manifest:
         spec = data["spec"]
         workbooks = tuple(w if isinstance(w, SentWorkbook) else _workbook(w)
                           for w in data["workbooks"])
-        return Manifest(str(spec["id"]), str(spec.get("version") or ""), str(spec.get("hash") or ""),
-                        int(data["year"]), str(data.get("batch") or ""), workbooks, str(path),
-                        data.get("password") is True)
+        manifest = Manifest(str(spec["id"]), str(spec.get("version") or ""),
+                            str(spec.get("hash") or ""), int(data["year"]),
+                            str(data.get("batch") or ""), workbooks, str(path),
+                            data.get("password") is True)
     except (KeyError, TypeError, ValueError) as exc:
         raise CollectError(f"{path}: 下发清单内容不完整（缺少或无效：{exc}）") from None
+    if "definition" not in spec:
+        return manifest
+    try:
+        sent_spec = spec_from_definition(spec["definition"], manifest.spec_hash, f"{path}: spec")
+    except SpecError as exc:
+        where = f"{exc.location}：" if exc.location else ""
+        raise CollectError(f"{path}: 下发清单中的表样定义无效：{where}{exc.message}") from None
+    if (sent_spec.id, sent_spec.version) != (manifest.spec_id, manifest.spec_version):
+        raise CollectError(f"{path}: 下发清单中的表样定义（{sent_spec.id} 版本{sent_spec.version}）"
+                           f"与清单所写的表样（{manifest.spec_id} 版本{manifest.spec_version}）不一致")
+    return replace(manifest, spec=sent_spec)
 
 
 @dataclass(frozen=True)

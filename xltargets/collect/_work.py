@@ -171,7 +171,7 @@ def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
         if why:
             status = UNEXPECTED
         elif expected.prefilled:
-            changed = defend_prefilled(_spec(data["spec"]["id"]), data,
+            changed = defend_prefilled(spec_of(data["spec"]["id"]), data,
                                        expected.prefilled.get(template_id, ()))
             status = data["status"]
     indicators = roles.indicator_count(data)
@@ -261,7 +261,9 @@ def _saved_time(source: Package | str | os.PathLike[str], limits: Limits | None 
 
 
 @lru_cache(maxsize=16)
-def _spec(spec_id: str) -> Spec:
+def spec_of(spec_id: str) -> Spec:
+    """A spec by id, looked up once per process (its file is not looked at for every return);
+    emptied by collect before and after each run (a round's spec is pinned for the run)."""
     return load_spec(spec_id)
 
 
@@ -275,7 +277,7 @@ def draw_feedback(task: FeedbackTask, expected: Expected | None) -> int:
     from ._feedback import feedback_workbook  # the generator: loaded by the first copy only
 
     data = json.loads(task.json_text)
-    spec = _spec(data["spec"]["id"])
+    spec = spec_of(data["spec"]["id"])
     prefilled: tuple[Prefilled, ...] = ()
     if expected is not None:  # the manifest: lock again what the template was sent with
         stamp = (data.get("source") or {}).get("stamp") or {}
@@ -294,18 +296,23 @@ _prepare_rows = False
 
 
 def warm_up(expected: Expected | None = None, spec_path: str | None = None,
-            prepare_rows: bool = False) -> None:
+            prepare_rows: bool = False, round_spec: Spec | None = None) -> None:
     """Worker initialiser: load the built-in specs once, before the first file's clock starts,
     and keep the manifest's :class:`Expected` for every :class:`ReadTask` that carries none.
     ``spec_path``: the parent's XLTARGETS_SPEC_PATH (a worker forked from a server started
     earlier has that server's environment). ``prepare_rows``: make each kept return's rows for
-    the outputs here (:mod:`._prepared`), when the parent has no CPU to spare for them."""
+    the outputs here (:mod:`._prepared`), when the parent has no CPU to spare for them.
+    ``round_spec``: the spec the round's templates were generated from (the manifest's), which
+    stands for its id in this worker for its whole life (one run)."""
     global _expected, _prepare_rows
     _expected, _prepare_rows = expected, prepare_rows
     if spec_path is not None:
         os.environ[SPEC_PATH_ENV] = spec_path
     from ..layout import plan
-    from ..spec.load import builtin_ids
+    from ..spec.load import builtin_ids, pin_spec
 
-    for spec_id in builtin_ids():
-        plan(_spec(spec_id), 1)
+    if round_spec is not None:
+        pin_spec(round_spec)
+        spec_of.cache_clear()
+    for spec_id in sorted({*builtin_ids(), *([round_spec.id] if round_spec else [])}):
+        plan(spec_of(spec_id), 1)

@@ -17,7 +17,7 @@ from .._atomic import write_bytes, write_text
 from ..errors import OutputError
 from ..layout import Layout, plan
 from ..layout.capacity import SPEC_ROWS, Capacity, bare_label, blocks, rows_of
-from ..spec.load import spec_hash
+from ..spec.load import spec_definition, spec_hash
 from ..spec.model import Spec
 from ..stamp import Stamp
 from ..stamp import template_id as make_template_id
@@ -194,7 +194,10 @@ def generate_batch(spec: Spec, year: int, roster: str | Path, out_dir: str | Pat
         })
     manifest = {
         "format": MANIFEST_FORMAT,
-        "spec": {"id": spec.id, "version": spec.version, "hash": spec_hash(spec)},
+        # the spec itself, as hashed: the round is read with it even if the spec's file changes
+        # (or xltargets is upgraded) before every return is in (collect pins it)
+        "spec": {"id": spec.id, "version": spec.version, "hash": spec_hash(spec),
+                 "definition": spec_definition(spec)},
         "year": year,
         "batch": batch,
         # a fact, never the password: collect needs one to protect the feedback copies alike

@@ -43,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..collect import KEPT
 from ..collect._work import Expected
+from ..spec import pinned_spec
 from ._config import ServeConfig
 from ._intake import Intake, TemplateUnavailable
 from ._jobs import OUTPUTS, Jobs
@@ -130,6 +131,8 @@ class Server:
         self.year = 0
         self.spec_id = ""
         self.title = "预算绩效目标报送"
+        #: the round's spec pinned while the server runs (see startup)
+        self._round_spec = contextlib.ExitStack()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -142,6 +145,10 @@ class Server:
             self.spec_id, self.year = sent.spec_id, sent.year
             self.title = f"{sent.year}年预算绩效目标报送"
             expected = Expected(sent.spec_id, sent.year, frozenset(sent.template_ids()))
+            # uploads are read, templates drawn again and pages labelled with the spec the
+            # round's templates were generated from (the manifest keeps it), not the spec's
+            # file as it is now
+            self._round_spec.enter_context(pinned_spec(sent.spec))
 
         def _recover() -> dict[str, int]:
             with engine.connect() as conn:
@@ -151,7 +158,8 @@ class Server:
         counts = await run_in_threadpool(_recover)
         if counts["moved"] or counts["deleted"]:
             log.warning("recovered interrupted uploads: %s", counts)
-        readers = Readers(config.jobs, config.limits, expected)
+        readers = Readers(config.jobs, config.limits, expected,
+                          sent.spec if sent is not None else None)
         readers.start()
         self.intake = Intake(config, engine, Incoming(config.root), readers)
         self.jobs = Jobs(config, engine)
@@ -162,6 +170,7 @@ class Server:
             self.intake.incoming.close()
         if self.engine is not None:
             self.engine.dispose()
+        self._round_spec.close()
 
     # -- helpers --------------------------------------------------------------------------------
 

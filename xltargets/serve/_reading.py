@@ -23,6 +23,7 @@ from typing import Any
 from ..collect._pool import Done, Failure, WorkerPool
 from ..collect._work import Expected, FeedbackTask, ReadTask, feedback_task, read_task, warm_up
 from ..read import Limits
+from ..spec import Spec
 
 log = logging.getLogger("xltargets.serve")
 
@@ -48,8 +49,11 @@ class Readers:
     """The reader processes of one server process. Start once (:meth:`start`), then await
     :meth:`read` / :meth:`feedback` from any request."""
 
-    def __init__(self, jobs: int, limits: Limits, expected: Expected | None) -> None:
+    def __init__(self, jobs: int, limits: Limits, expected: Expected | None,
+                 round_spec: Spec | None = None) -> None:
         self.jobs, self.limits, self.expected = jobs, limits, expected
+        #: the spec of the round's templates, pinned in each reader process (warm_up)
+        self.round_spec = round_spec
         self._queue: queue.Queue[_Request | None] = queue.Queue()
         self._keys = itertools.count()
         self._thread = threading.Thread(target=self._run, name="xltargets-readers", daemon=True)
@@ -132,7 +136,8 @@ class Readers:
     def _new_pool(self, waiting: dict[int, _Request]) -> WorkerPool | None:
         try:
             return WorkerPool(
-                self.jobs, initializer=warm_up, initargs=(self.expected,),
+                self.jobs, initializer=warm_up,
+                initargs=(self.expected, None, False, self.round_spec),
                 memory_limit=WORKER_MEMORY if sys.platform.startswith("linux") else None)
         except Exception as exc:
             log.error("cannot start reader processes: %s", exc)

@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,7 +90,14 @@ def resolve(name_or_path: str | Path) -> Path:
 
 
 def load_spec(name_or_path: str | Path) -> Spec:
-    """Load and validate a spec by built-in id or path; cached per file content."""
+    """Load and validate a spec by built-in id or path; cached per file content.
+
+    An id pinned in this process (:func:`pinned_spec`) gives the pinned spec: a round is read
+    with the spec its templates were generated from, whatever its file says now."""
+    if isinstance(name_or_path, str):
+        hit = _pinned.get(name_or_path)
+        if hit is not None:
+            return hit
     path = resolve(name_or_path)
     try:
         stat = path.stat()
@@ -106,6 +115,55 @@ def load_spec(name_or_path: str | Path) -> Spec:
 
 
 _by_file: dict[tuple[str, int, int], Spec] = {}
+
+#: specs pinned by id in this process (:func:`pinned_spec`)
+_pinned: dict[str, Spec] = {}
+
+
+@contextmanager
+def pinned_spec(spec: Spec | None) -> Iterator[None]:
+    """Within the block, :func:`load_spec` gives ``spec`` for its id (``None``: no change).
+
+    Collect pins the spec a round's templates were generated from (the manifest holds its
+    definition): the returns are then read, checked and summarised with the plan their
+    templates were drawn with, even after the spec's file changed or xltargets was upgraded
+    in the middle of the round. Per process: collect's workers pin it again as they start."""
+    if spec is None:
+        yield
+        return
+    before = _pinned.get(spec.id)
+    _pinned[spec.id] = spec
+    try:
+        yield
+    finally:
+        if before is None:
+            _pinned.pop(spec.id, None)
+        else:
+            _pinned[spec.id] = before
+
+
+def pin_spec(spec: Spec) -> None:
+    """:func:`pinned_spec` for the rest of this process's life (a collect worker: one run)."""
+    _pinned[spec.id] = spec
+
+
+def spec_definition(spec: Spec) -> dict[str, Any]:
+    """The spec's content as :func:`spec_hash` hashes it (defaults left out): what a manifest
+    keeps so that its round can be read with this spec later (:func:`spec_from_definition`)."""
+    definition: dict[str, Any] = spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    return definition
+
+
+def spec_from_definition(definition: Any, expected_hash: str, source: str) -> Spec:
+    """The spec of :func:`spec_definition`, validated as a spec file is, and proven to be the
+    one that was hashed (``expected_hash``). Raises :class:`SpecError`."""
+    if not isinstance(definition, dict):
+        raise SpecError("表样定义应为 JSON 对象", path=source)
+    # JSON is YAML: the same loader and checks as a spec file
+    spec = parse_spec(json.dumps(definition, ensure_ascii=False, indent=0), source)
+    if spec_hash(spec) != expected_hash:
+        raise SpecError(f"表样定义与其哈希 {expected_hash[:40]} 不符（内容被改动过）", path=source)
+    return spec
 
 
 @lru_cache(maxsize=32)
