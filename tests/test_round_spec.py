@@ -161,3 +161,20 @@ def test_the_web_intake_reads_and_redraws_with_the_spec_the_round_was_sent_with(
                 original.write_bytes(kept)
     assert again.status_code == 200
     assert hashlib.sha256(again.content).hexdigest() == book["sha256"]
+
+
+def test_read_and_check_with_the_manifest_use_the_spec_it_keeps(old_round, tmp_path):
+    (returned,) = old_round["inbox"].rglob("224001*.xlsx")
+    manifest = old_round["sent"] / "manifest.json"
+    runner = CliRunner()
+    today = runner.invoke(app, ["read", str(returned), "-o", str(tmp_path / "today.json")])
+    sent = runner.invoke(app, ["read", str(returned), "--manifest", str(manifest),
+                               "-o", str(tmp_path / "sent.json")])
+    assert (today.exit_code, sent.exit_code) == (0, 0)
+    today_codes = {f["code"] for f in json.loads((tmp_path / "today.json").read_text("utf-8"))["findings"]}
+    data = json.loads((tmp_path / "sent.json").read_text("utf-8"))
+    assert {"spec_changed", "label_changed"} <= today_codes
+    assert data["status"] == "accepted" and data["findings"] == []
+    assert data["spec"]["hash"] == spec_hash(old_round["old"])
+    checked = runner.invoke(app, ["check", str(returned), "--manifest", str(manifest)])
+    assert checked.exit_code == 0 and "通过，未发现问题" in checked.output

@@ -261,10 +261,21 @@ def generate(
 
 # --- read / check ------------------------------------------------------------------------------
 
-def _read(workbook: Path, spec: str | None) -> Any:
+def _read(workbook: Path, spec: str | None, manifest: Path | None = None) -> Any:
     from .read import ReadOptions, read_workbook
+    from .spec import pinned_spec
 
-    return read_workbook(workbook, ReadOptions(spec=spec))
+    sent_spec = None
+    if manifest is not None:  # (collect's package: loaded only when asked for)
+        from .collect._manifest import load_manifest
+
+        sent_spec = load_manifest(manifest).spec
+    with pinned_spec(sent_spec):
+        return read_workbook(workbook, ReadOptions(spec=spec))
+
+
+ManifestOpt = Annotated[Path | None, typer.Option(
+    help="下发清单 manifest.json：按其中保存的下发时的表样读取（下发后表样有改动时用）。")]
 
 
 @app.command(help="读取一份报送工作簿，输出 JSON。退出码 0：无错误；1：发现错误；2：无法读取。")
@@ -273,11 +284,12 @@ def read(
     workbook: Annotated[Path, typer.Argument(help="单位报送的 .xlsx 工作簿。")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="把 JSON 写入此文件（默认输出到屏幕）。")] = None,
     spec: Annotated[str | None, typer.Option(help="按此表样读取（默认按工作簿里记录的表样）。")] = None,
+    manifest: ManifestOpt = None,
 ) -> None:
     """Read a returned workbook into JSON. Exit 0: no errors, 1: errors found, 2: unreadable."""
     if output:
         _output_file(output)  # before the work, not after it
-    submission = _read(workbook, spec)
+    submission = _read(workbook, spec, manifest)
     text = json.dumps(submission.to_json(), ensure_ascii=False, indent=2) + "\n"
     if output:
         _write_output(output, text)
@@ -296,11 +308,12 @@ def _summary(sub: Any) -> str:
 def check(
     workbook: Annotated[Path, typer.Argument(help="单位报送的 .xlsx 工作簿。")],
     spec: Annotated[str | None, typer.Option(help="按此表样读取（默认按工作簿里记录的表样）。")] = None,
+    manifest: ManifestOpt = None,
 ) -> None:
     """Check a returned workbook and print its findings as a table."""
     from rich.table import Table
 
-    submission = _read(workbook, spec)
+    submission = _read(workbook, spec, manifest)
     table = Table(title=f"{workbook.name}：{_summary(submission)}", show_lines=False)
     for col in ("级别", "代码", "工作表", "单元格", "说明"):
         table.add_column(col, overflow="fold")
