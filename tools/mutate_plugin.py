@@ -17,6 +17,7 @@ with tests that plainly kill it, and belongs here).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -66,6 +67,18 @@ def clear_package_caches() -> int:
                 clear()
                 cleared += 1
     return cleared
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Freeze what this process inherited before its tests run.
+
+    Every mutant's pytest runs in a process forked from mutmut's, whose heap holds everything
+    the whole selection built. At its end pytest (``unraisableexception``) runs ``gc.collect()``
+    five times to surface unraisable exceptions, and each pass walked that whole inherited heap:
+    0.3-0.5 s of a mutant's ~1 s. Frozen objects are left out of those passes (and of the
+    collections during the tests); the tests' own objects are still collected, so an unraisable
+    exception of a test is still reported."""
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -16,12 +16,14 @@ interrupted run) fails the target: a partial run has no score.
     python tools/mutate_score.py survivors           # the surviving mutants' names, per module
     python tools/mutate_score.py run --module xltargets.rules --keep   # re-run one module
     python tools/mutate_score.py recheck             # run the "timeouts" again, CPU limit only
+    python tools/mutate_score.py resume --module xltargets.rules   # after tests were added
 """
 
 from __future__ import annotations
 
 import argparse
 import fnmatch
+import hashlib
 import json
 import math
 import os
@@ -199,6 +201,67 @@ def chunks(scope: tuple[str, ...], only: list[str] | None = None) -> list[tuple[
     return sorted(out, key=lambda chunk: chunk[0] not in core)
 
 
+SELECTION = "mutate-selection.json"  # in mutants/: the test selection its results were made with
+
+
+def _settings() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+
+
+def _keep_results_when_tests_were_only_added() -> None:
+    """mutmut 3 drops EVERY result (and its whole test-to-function map) when the test selection
+    in pyproject.toml changes at all. When the change only ADDS test files (the selection the
+    results were made with is part of the new one, pytest's options unchanged), a kill stands:
+    the same test still fails on the same mutant. Then the stored fingerprint is brought up to
+    date, so mutmut keeps the verdicts and collects the test-to-function map of the new tests
+    only; ``resume`` runs the survivors and the unchecked mutants again with every test."""
+    stats_file, record = ROOT / "mutants" / "mutmut-stats.json", ROOT / "mutants" / SELECTION
+    selection = list(_settings().get("pytest_add_cli_args_test_selection", []))
+    options = list(_settings().get("pytest_add_cli_args", []))
+    if stats_file.exists() and record.exists():
+        before = json.loads(record.read_text(encoding="utf-8"))
+        stats = json.loads(stats_file.read_text(encoding="utf-8"))
+        grew = set(before["selection"]) < set(selection) and before["options"] == options
+        if grew and "config_fingerprint" in stats:
+            digest = hashlib.sha256(repr(tuple(selection)).encode()).hexdigest()[:12]  # mutmut's
+            stats["config_fingerprint"]["test_selection"] = digest
+            _save(stats_file, stats)
+            print(f"mutate: tests added to the selection "
+                  f"({', '.join(sorted(set(selection) - set(before['selection'])))}): results kept")
+    (ROOT / "mutants").mkdir(exist_ok=True)
+    _save(record, {"selection": selection, "options": options})
+
+
+def resume(children: int, scope: tuple[str, ...], only: list[str] | None = None) -> int:
+    """Run again only the mutants of the scope (or of ``only``'s modules) that survived, were
+    reached by no test or were never checked, keeping every kill: after tests were ADDED (and
+    neither the code nor an existing test changed), a killed mutant is still killed, and only
+    the others can change. Much cheaper than ``run --module M --keep`` (which runs every mutant
+    of M again): a kill costs one failing test, a survivor every test that reaches it."""
+    _keep_results_when_tests_were_only_added()
+    mutmut = Path(sys.executable).with_name("mutmut")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "tools")
+    modules = [m for m, _ in chunks(scope, only)]
+    for module in modules:
+        names = sorted(k for k, c in load(ROOT / "mutants").items()
+                       if module_of(k) == module and not import_time(k)
+                       and status(c) in ("survived", "no tests", "not checked", "interrupted"))
+        if not names:
+            continue
+        print(f"mutate: {module}: {len(names)} mutants again ({time.strftime('%H:%M:%S')})",
+              flush=True)
+        command = [str(mutmut) if mutmut.exists() else "mutmut", "run", "--max-children",
+                   str(children), *names]
+        code = subprocess.run(command, cwd=ROOT, env=env, check=False,
+                              stdout=subprocess.DEVNULL).returncode
+        if code != 0:
+            return code
+        recheck_timeouts([module])
+        score({k: v for k, v in load(ROOT / "mutants").items() if module_of(k) == module}, None)
+    return 0
+
+
 def run(children: int, scope: tuple[str, ...], only: list[str] | None = None,
         keep: bool = False) -> int:
     """A fresh mutmut run over the scope (old results would let a changed test go unnoticed),
@@ -207,6 +270,7 @@ def run(children: int, scope: tuple[str, ...], only: list[str] | None = None,
     modules with a score. ``only`` re-runs some modules and ``keep`` keeps the others' results."""
     if not keep:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    _keep_results_when_tests_were_only_added()
     mutmut = Path(sys.executable).with_name("mutmut")
     env = dict(os.environ)
     # the tests must import the mutated copy in mutants/, never this checkout
@@ -296,7 +360,7 @@ def recheck_timeouts(modules: list[str] | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("action", choices=("run", "score", "survivors", "recheck"))
+    parser.add_argument("action", choices=("run", "resume", "score", "survivors", "recheck"))
     parser.add_argument("--floor", type=float, default=None,
                         help="fail (exit 1) when the overall score in percent is below this")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
@@ -314,10 +378,15 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0:
             print(f"mutate: mutmut run failed (exit {code})")
             return 2
+    if args.action == "resume":
+        code = resume(args.children, SCOPE, args.module)
+        if code != 0:
+            print(f"mutate: mutmut run failed (exit {code})")
+            return 2
     if args.action == "recheck":
         recheck_timeouts(args.module)
     codes = load(ROOT / "mutants")
-    if args.module and args.action != "run":  # after `run --keep`, the whole scope is scored
+    if args.module and args.action not in ("run", "resume"):  # after `run --keep`, the whole scope is scored
         codes = {k: v for k, v in codes.items() if module_of(k) in args.module}
     if args.action == "survivors":
         survivors(codes)

@@ -1,0 +1,347 @@
+"""What the spec rules say, on a real read and in a generated template, for `make mutate`.
+
+Survivors of ``xltargets.rules`` in the mutation run (docs/testing.md): no selected test compared
+a rule finding whole (its JSON path, value, ``extra`` and the labels in its message), the
+boundaries of the Shanghai rules (a one-day period, a figure of 0 or exactly 1/1000 of the
+largest), the comparison operators a spec may name but none of ours uses, nor the rules' Excel
+face: the check cells' formulas and cached verdicts and the validation formulas written into a
+template. The LibreOffice tests (tests/test_shanghai_libreoffice.py
+``test_check_cells_recalculate_in_libreoffice_as_the_reader_decides``,
+tests/test_libreoffice_typing.py) show those formulas give in LibreOffice the verdict the reader
+gives; they take seconds each and start LibreOffice, so here the exact formulas a generated
+template holds are compared in this process, read from the template's own XML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+import shanghai_forms as sf
+from forms import CLEAN, write_fill
+
+from xltargets.generate import build_template
+from xltargets.layout import plan
+from xltargets.read import read_workbook
+from xltargets.rules import Compare, DateOrder, ExcelSheet
+from xltargets.errors import SpecError
+from xltargets.spec import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+HUNAN_DEPT = "部门整体支出绩效目标表"
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _project(base: dict[tuple[str | int, ...], Any], **change: Any) -> dict[tuple[str | int, ...], Any]:
+    out = dict(base)
+    for key, value in change.items():
+        if value is None:
+            out.pop((key,), None)
+        else:
+            out[(key,)] = value
+    return out
+
+
+def _shanghai(*projects: dict[tuple[str | int, ...], Any]) -> bytes:
+    fill = sf.fill()
+    for n, project in enumerate(projects, start=1):
+        fill[f"项目{n}"] = project
+    return build_template(load_spec(sf.SPEC), sf.YEAR, projects=len(projects), values=fill).data
+
+
+class Workbook:
+    """A generated template's sheets as XML: formula cells and data validations, by sheet name."""
+
+    def __init__(self, data: bytes) -> None:
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        book = ElementTree.fromstring(self.zip.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
+        target = {r.get("Id"): r.get("Target") for r in rels.iter(REL)}
+        self.paths = {s.get("name"): "xl/" + target[s.get(f"{{{NS['r']}}}id")]
+                      for s in book.iterfind("m:sheets/m:sheet", NS)}
+        self.names = {d.get("name"): d.text for d in book.iterfind("m:definedNames/m:definedName", NS)}
+
+    def _sheet(self, name: str) -> ElementTree.Element:
+        return ElementTree.fromstring(self.zip.read(self.paths[name]))
+
+    def formulas(self, name: str) -> dict[str, tuple[str, str]]:
+        """cell -> (formula, cached value)"""
+        out = {}
+        for c in self._sheet(name).iter(f"{{{NS['m']}}}c"):
+            f = c.find("m:f", NS)
+            if f is not None:
+                v = c.find("m:v", NS)
+                out[c.get("r")] = (f.text, (v.text or "") if v is not None else "")
+        return out
+
+    def validations(self, name: str) -> dict[str, tuple[str, str]]:
+        """cell range -> (formula1, what stopping looks like: its title, whether it lets the
+        value in, its message)"""
+        return {dv.get("sqref"): (dv.find("m:formula1", NS).text, dv.get("errorTitle"),
+                                  dv.get("errorStyle", "stop"), dv.get("error"))
+                for dv in self._sheet(name).iter(f"{{{NS['m']}}}dataValidation")}
+
+
+def _checks(spec_id: str, key: str = "project") -> dict[str, str]:
+    """rule id -> the address of its check cell (one layout for every sheet of ``key``)."""
+    return {c.rule_id: c.box.ref for c in plan(load_spec(spec_id), 1).sheets_of(key)[0].checks}
+
+
+# --- findings on a real read ------------------------------------------------------------------
+
+def test_the_shanghai_rules_findings_are_whole_on_every_project(tmp_path):
+    """Seven projects: a clean one first (every rule passes it and must go on to the next), an
+    unreadable amount with a period ending before the budget year, an inverted period with a
+    year larger than the whole, a period after the budget year with figures typed in 万元, a
+    blank year figure with a one-day period inside the year (no finding), a one-day period
+    after the year, and a period with no end (no finding)."""
+    road, other = sf.fill()["项目1"], sf.fill()["项目2"]
+    path = tmp_path / "sh.xlsx"
+    path.write_bytes(_shanghai(
+        road,
+        _project(other, year_funds="abc", start_date=dt.date(2024, 1, 1), end_date=dt.date(2025, 12, 31)),
+        _project(other, year_funds=Decimal("12000000.00"), year_appropriation=Decimal("12000000.00"),
+                 start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 6, 30)),
+        _project(other, start_date=dt.date(2027, 1, 1), end_date=dt.date(2027, 3, 31),
+                 year_funds=Decimal("2261.45"), year_appropriation=Decimal("1800.00"),
+                 year_carryover=Decimal("461.45")),
+        _project(other, year_funds=None, start_date=dt.date(2026, 6, 30), end_date=dt.date(2026, 6, 30)),
+        _project(other, start_date=dt.date(2025, 6, 30), end_date=dt.date(2025, 6, 30)),
+        _project(other, end_date=None),
+    ))
+    assert read_workbook(path).to_json()["findings"] == [
+        {"severity": "error", "code": "year_outside_period",
+         "message": "预算年度2026年不在项目实施期（2024-01-01至2025-12-31）内",
+         "sheet": "项目2", "cell": "E6", "path": "projects[1].end_date", "value": "2025-12-31",
+         "extra": {"rule": "period_year"}},
+        {"severity": "error", "code": "invalid_number",
+         "message": "“年度资金申请总额”应填写金额（元，数字），实际填写“abc”",
+         "sheet": "项目2", "cell": "E7", "path": "projects[1].year_funds", "value": "abc"},
+        {"severity": "error", "code": "date_order",
+         "message": "计划完成日期（2026-06-30）早于计划开始日期（2026-07-01）",
+         "sheet": "项目3", "cell": "E6", "path": "projects[2].end_date", "value": "2026-06-30",
+         "extra": {"rule": "period_order"}},
+        {"severity": "error", "code": "compare_failed",
+         "message": "年度资金申请总额(12000000.00)不应大于项目资金总额(10308000.00)，请核对",
+         "sheet": "项目3", "cell": "E7", "path": "projects[2].year_funds", "value": "12000000.00",
+         "extra": {"rule": "year_within_total", "right": "10308000.00"}},
+        {"severity": "error", "code": "year_outside_period",
+         "message": "预算年度2026年不在项目实施期（2027-01-01至2027-03-31）内",
+         "sheet": "项目4", "cell": "B6", "path": "projects[3].start_date", "value": "2027-01-01",
+         "extra": {"rule": "period_year"}},
+        {"severity": "error", "code": "year_outside_period",
+         "message": "预算年度2026年不在项目实施期（2025-06-30至2025-06-30）内",
+         "sheet": "项目6", "cell": "E6", "path": "projects[5].end_date", "value": "2025-06-30",
+         "extra": {"rule": "period_year"}},
+        {"severity": "warning", "code": "money_scale_suspect",
+         "message": "“年度资金申请总额”为2,261.45，远小于本表其他金额（最大10,308,000.00），"
+                    "本表金额单位为元，是否按万元填写？如按万元应为22,614,500.00",
+         "sheet": "项目4", "cell": "E7", "path": "projects[3].year_funds", "value": "2261.45",
+         "extra": {"rule": "money_scale"}},
+        {"severity": "warning", "code": "money_scale_suspect",
+         "message": "“其中：当年财政拨款”为1,800.00，远小于本表其他金额（最大10,308,000.00），"
+                    "本表金额单位为元，是否按万元填写？如按万元应为18,000,000.00",
+         "sheet": "项目4", "cell": "E8", "path": "projects[3].year_appropriation", "value": "1800.00",
+         "extra": {"rule": "money_scale"}},
+    ]
+
+
+# --- the Excel face: formulas and cached verdicts in a generated template -------------------
+
+def test_the_shanghai_rules_excel_face_in_a_generated_template():
+    """The check cells' formulas, and the conditions the rules add to their cells' validation
+    (with the words shown when Excel refuses), exactly as the template holds them."""
+    book = Workbook(_shanghai(sf.fill()["项目1"]))
+    at = _checks(sf.SPEC)
+    formulas = book.formulas("项目1")
+    assert {rule: formulas[ref][0] for rule, ref in at.items()} == {
+        "period_year": 'IF(OR(COUNT(B6,E6)<2,E6<B6),"",'
+                       'IF(AND(YEAR(B6)<=2026,YEAR(E6)>=2026),"正常","2026年度不在项目实施期内"))',
+        "period_order": 'IF(COUNT(B6,E6)<2,"",IF(E6>=B6,"正常","计划完成日期不能早于计划开始日期"))',
+        "year_within_total": 'IF(COUNT(E7,C7)<2,"",IF(E7<=C7,"正常","年度资金申请总额不应大于项目资金总额"))',
+        "total_split": 'IF(COUNT(C7,C8,C10)=0,"",IF(ROUND(SUM(C8,C10)-N(C7),2)=0,"平衡","不平衡"))',
+        "year_split": 'IF(COUNT(E7,E8,E9,E10)=0,"",IF(ROUND(SUM(E8,E9,E10)-N(E7),2)=0,"平衡","不平衡"))',
+        "money_scale": 'IF(COUNT(C7,C8,E7,E8)=0,"",IF(OR('
+                       + ",".join(f"AND(N({r})>0,N({r})*1000<MAX(C7,C8,E7,E8))"
+                                  for r in ("C7", "C8", "E7", "E8"))
+                       + '),"有金额似按万元填写，请核对","正常"))',
+    }
+    date = "AND(ISNUMBER({0}),{0}>=DATE(2000,1,1),{0}<=DATE(2099,12,31))"
+    validations = book.validations("项目1")
+    assert {ref: validations[ref] for ref in ("B6", "E6", "E7")} == {
+        "B6": (f"AND({date.format('B6')},YEAR(B6)<=2026)", "填写有误", "stop",
+               "请输入有效日期，如 2025-06-20；计划开始日期应不晚于预算年度2026年"),
+        "E6": (f"AND({date.format('E6')},OR(ISBLANK(B6),E6>=B6),YEAR(E6)>=2026)", "填写有误", "stop",
+               "请输入有效日期，如 2025-06-20；计划完成日期不能早于计划开始日期；计划完成日期应不早于预算年度2026年"),
+        "E7": ("AND(AND(ISNUMBER(E7),E7>=0),OR(ISBLANK(C7),E7<=C7))", "填写有误", "stop",
+               "金额应为不小于0的数字（元），不要输入单位或文字；年度资金申请总额不应大于项目资金总额"),
+    }
+
+
+def test_the_shanghai_check_cells_cached_verdicts():
+    """What each check cell shows before any recalculation (LibreOffice shows the cached value
+    until a cell it depends on is edited), on projects at the rules' boundaries."""
+    road, other = sf.fill()["项目1"], sf.fill()["项目2"]
+    book = Workbook(_shanghai(
+        road,   # everything right
+        # a year larger than the whole; a one-day period; a zero figure is not 万元
+        _project(other, year_funds=Decimal("12000000.00"), year_appropriation=Decimal("0.00"),
+                 year_carryover=Decimal("12000000.00"),
+                 start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 3, 1)),
+        # a blank year figure; an inverted period; a figure of exactly 1/1000 of the largest
+        _project(other, year_funds=None, year_appropriation=Decimal("10308.00"),
+                 start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 6, 30)),
+        # no end date; a figure under 1 元 typed in 万元
+        _project(other, end_date=None, year_appropriation=Decimal("0.50"),
+                 year_carryover=Decimal("10307999.50")),
+        # a period after the budget year; no amount at all
+        _project({k: v for k, v in other.items() if k[0] not in (
+            "total_funds", "total_fiscal", "year_funds", "year_appropriation")},
+            start_date=dt.date(2027, 1, 1), end_date=dt.date(2027, 12, 31)),
+        # periods starting on the year's last day, ending on the previous year's last day
+        _project(other, start_date=dt.date(2026, 12, 31), end_date=dt.date(2027, 6, 30)),
+        _project(other, start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 12, 31)),
+    ))
+    at = _checks(sf.SPEC)
+    ok = {"period_order": "正常", "year_within_total": "正常", "total_split": "平衡",
+          "year_split": "平衡", "money_scale": "正常"}
+    shown = {n: {rule: book.formulas(f"项目{n}")[ref][1] for rule, ref in at.items()} for n in range(1, 8)}
+    assert shown == {
+        1: {"period_year": "正常", "period_order": "正常", "year_within_total": "正常",
+            "total_split": "平衡", "year_split": "平衡", "money_scale": "正常"},
+        2: {"period_year": "正常", "period_order": "正常",
+            "year_within_total": "年度资金申请总额不应大于项目资金总额",
+            "total_split": "平衡", "year_split": "平衡", "money_scale": "正常"},
+        3: {"period_year": "", "period_order": "计划完成日期不能早于计划开始日期",
+            "year_within_total": "", "total_split": "平衡", "year_split": "不平衡", "money_scale": "正常"},
+        4: {"period_year": "", "period_order": "", "year_within_total": "正常",
+            "total_split": "平衡", "year_split": "平衡", "money_scale": "有金额似按万元填写，请核对"},
+        5: {"period_year": "2026年度不在项目实施期内", "period_order": "正常", "year_within_total": "",
+            "total_split": "", "year_split": "", "money_scale": ""},
+        6: {**ok, "period_year": "正常"},
+        7: {**ok, "period_year": "2026年度不在项目实施期内"},
+    }
+
+
+# --- what a spec may name that ours do not: every operator, a label with a quote -------------
+
+@pytest.mark.parametrize(("op", "verdicts", "excel", "words"), [
+    ("<=", ("正常", "正常", "年度资金不应大于总额"), "<=", "不应大于"),
+    ("<", ("正常", "年度资金应小于总额", "年度资金应小于总额"), "<", "应小于"),
+    (">=", ("年度资金不应小于总额", "正常", "正常"), ">=", "不应小于"),
+    (">", ("年度资金应大于总额", "年度资金应大于总额", "正常"), ">", "应大于"),
+    ("=", ("年度资金应等于总额", "正常", "年度资金应等于总额"), "=", "应等于"),
+])
+def test_compare_with_every_operator(op, verdicts, excel, words):
+    """A compare rule's verdict for a left side below, equal to and above the right one, and
+    its Excel face: the operator in the formulas, the labels in the words."""
+    rule = Compare.model_validate({"id": "c", "type": "compare", "sheet": "p", "left": "year",
+                                   "op": op, "right": "total"})
+    labels = {"year": "年度资金", "total": "总额"}
+    got = tuple(rule.check_text({"year": Decimal(x), "total": Decimal(2)}, labels) for x in (1, 2, 3))
+    assert got == verdicts
+    assert rule.check_text({"year": Decimal(1), "total": None}, labels) == ""
+    assert rule.check_text({"year": None, "total": Decimal(1)}, labels) == ""
+    # without labels the field ids stand in
+    assert rule.check_text({"year": Decimal(3), "total": Decimal(2)}) == (
+        verdicts[2].replace("年度资金", "year").replace("总额", "total"))
+    condition, check = rule.excel(ExcelSheet("p", {"year": "E7", "total": "C7"}, labels=labels))
+    assert (condition.field, condition.formula, condition.message, condition.severity.value) == (
+        "year", f"OR(ISBLANK(C7),E7{excel}C7)", f"年度资金{words}总额", "error")
+    assert (check.rule_id, check.formula) == (
+        "c", f'IF(COUNT(E7,C7)<2,"",IF(E7{excel}C7,"正常","年度资金{words}总额"))')
+    assert rule.excel(ExcelSheet("other", {"year": "E7", "total": "C7"})) == []
+
+
+def test_a_label_with_a_quote_is_doubled_in_the_excel_face_and_ids_stand_in_for_labels():
+    order = DateOrder.model_validate({"id": "d", "type": "date_order", "sheet": "p",
+                                      "start": "start", "end": "end"})
+    labels = {"start": '"开始"日期', "end": "完成日期"}
+    condition, check = order.excel(ExcelSheet("p", {"start": "B6", "end": "E6"}, labels=labels))
+    assert (condition.field, condition.formula, condition.message, condition.severity.value) == (
+        "end", "OR(ISBLANK(B6),E6>=B6)", '完成日期不能早于""开始""日期', "error")
+    assert check == type(check)("d", 'IF(COUNT(B6,E6)<2,"",IF(E6>=B6,"正常","完成日期不能早于""开始""日期"))')
+    # no labels: the field ids
+    condition, _ = order.excel(ExcelSheet("p", {"start": "B6", "end": "E6"}))
+    assert condition.message == "end不能早于start"
+    assert order.check_text({"start": Decimal(46000), "end": Decimal(45999)}) == "end不能早于start"
+    assert order.check_text({"start": Decimal(46000), "end": Decimal(45999)}, labels) == '完成日期不能早于"开始"日期'
+
+
+# --- hunan: the projects' amounts against the department's total (cross_sheet_sum) -----------
+
+def _hunan(tmp_path, name: str, department: dict[str, Any], projects: list[dict[str, Any]]) -> list[dict]:
+    fill = CLEAN["hunan"][0]()
+    fill[HUNAN_DEPT] = _project(fill[HUNAN_DEPT], **department)
+    base = fill["项目1"]
+    for n, change in enumerate(projects, start=1):
+        fill[f"项目{n}"] = _project(base, **change)
+    path = write_fill("hunan", fill, tmp_path / f"{name}.xlsx", projects=len(projects))
+    return read_workbook(path).to_json()["findings"]
+
+
+def _sums(findings: list[dict]) -> list[dict]:
+    return [f for f in findings if f["code"] in ("projects_sum_mismatch", "sum_mismatch")]
+
+
+def _projects_sum(message: str, total: str, got: str) -> dict[str, Any]:
+    return {"severity": "warning", "code": "projects_sum_mismatch", "message": message,
+            "sheet": HUNAN_DEPT, "cell": "E7", "path": "department.expense_project", "value": total,
+            "extra": {"sum": got, "total": total, "rule": "projects_total"}}
+
+
+def test_projects_that_do_not_add_up_to_the_departments_figure(tmp_path):
+    """Over by less than 1 万元 across two projects, under by 0.50 with one."""
+    over = _hunan(tmp_path, "over", {}, [{"budget_local": Decimal("5.10")}, {"budget_local": Decimal("5.00")}])
+    assert _sums(over) == [_projects_sum(
+        "2个项目的年度本级预算金额合计10.10，与项目支出(9.60)不相等，合计多0.50（如有项目未列入本表，可忽略）",
+        "9.60", "10.10")]
+    under = _hunan(tmp_path, "under", {}, [{"budget_local": Decimal("9.10")}])
+    assert _sums(under) == [_projects_sum(
+        "1个项目的年度本级预算金额合计9.10，与项目支出(9.60)不相等，合计少0.50（如有项目未列入本表，可忽略）",
+        "9.60", "9.10")]
+
+
+def test_no_projects_sum_over_an_unreadable_or_missing_figure(tmp_path):
+    """An unreadable project amount, blank project amounts, a blank department figure: the sum
+    says nothing (the cell's own finding does); a blank term of a sum_equals reads 空."""
+    assert _sums(_hunan(tmp_path, "bad", {}, [{"budget_local": "abc"}, {"budget_local": Decimal("1.00")}])) == []
+    assert _sums(_hunan(tmp_path, "blank", {}, [{"budget_local": None}, {"budget_local": None}])) == []
+    assert _sums(_hunan(tmp_path, "nototal", {"expense_project": None}, [{}])) == [
+        {"severity": "error", "code": "sum_mismatch",
+         "message": "基本支出(99.44) + 项目支出(空) = 99.44，与资金总额(109.04)不相等，合计少9.60",
+         "sheet": HUNAN_DEPT, "cell": "C4", "path": "department.budget_total", "value": "109.04",
+         "extra": {"sum": "99.44", "total": "109.04", "rule": "expense_split"}}]
+
+
+@pytest.mark.parametrize(("old", "new", "location", "message"), [
+    ("sheet: project, field: budget_local,", "sheet: projet, field: budget_local,",
+     "rules[2].sheet", "未知的工作表“projet”（可用：department、project）"),
+    ("field: budget_local,\n", "field: budget_locl,\n",
+     "rules[2].field", "工作表“project”上没有字段“budget_locl”（是否应为“budget_local”？）"),
+    ("total_sheet: department,", "total_sheet: departmnt,",
+     "rules[2].total_sheet", "未知的工作表“departmnt”（可用：department、project）"),
+    ("total: expense_project, severity: warning}", "total: expense_projct, severity: warning}",
+     "rules[2].total", "工作表“department”上没有字段“expense_projct”（是否应为“expense_project”？）"),
+])
+def test_a_misspelt_name_in_a_cross_sheet_sum_is_located(tmp_path, old, new, location, message):
+    """Every name a cross_sheet_sum rule holds is checked where it is written (the rule lists
+    them, ``references``): a misspelt one is an error at its key and line, never a rule that
+    silently never fires."""
+    text = (ROOT / "specs" / "hunan.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    errors = getattr(info.value, "all_errors", [info.value])
+    assert [(e.location, e.line) for e in errors if message in e.message] == [
+        (location, 1 + text[:text.index(old)].count("\n"))]
