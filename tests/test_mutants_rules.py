@@ -345,3 +345,96 @@ def test_a_misspelt_name_in_a_cross_sheet_sum_is_located(tmp_path, old, new, loc
     errors = getattr(info.value, "all_errors", [info.value])
     assert [(e.location, e.line) for e in errors if message in e.message] == [
         (location, 1 + text[:text.index(old)].count("\n"))]
+
+
+HEBEI_RULES = {
+    "budget_split": "  - {id: budget_split, type: sum_equals, sheet: project, total: budget_total, "
+                    "terms: [budget_fiscal, budget_other]}",
+    "indicator_taxonomy": "  - {id: indicator_taxonomy, type: taxonomy, sheet: project, table: indicators}",
+    "project_code_year": "  - {id: project_code_year, type: code_year, sheet: project, field: project_code}",
+    "cost_cap": "  - {id: cost_cap, type: cost_cap, sheet: project, table: indicators, budget: budget_total}",
+}
+NO_SHEET = "未知的工作表“projct”（可用：department、project）"
+
+
+@pytest.mark.parametrize(("rule", "old", "new", "errors"), [
+    ("budget_split", "sheet: project", "sheet: projct", [("rules[0].sheet", NO_SHEET)]),
+    ("budget_split", "total: budget_total", "total: budget_totl", [
+        ("rules[0].total", "工作表“project”上没有字段“budget_totl”（是否应为“budget_total”？）")]),
+    ("budget_split", "budget_other]", "budget_othr]", [
+        ("rules[0].terms[1]", "工作表“project”上没有字段“budget_othr”（是否应为“budget_other”？）")]),
+    ("indicator_taxonomy", "sheet: project", "sheet: projct", [("rules[2].sheet", NO_SHEET)]),
+    ("indicator_taxonomy", "table: indicators", "table: indicator", [
+        ("rules[2].table", "工作表“project”上没有表格“indicator”（是否应为“indicators”？）")]),
+    ("project_code_year", "sheet: project", "sheet: projct", [("rules[4].sheet", NO_SHEET)]),
+    ("project_code_year", "field: project_code", "field: project_cod", [
+        ("rules[4].field", "工作表“project”上没有字段“project_cod”（是否应为“project_code”？）")]),
+    ("cost_cap", "sheet: project", "sheet: projct", [("rules[5].sheet", NO_SHEET)]),
+    ("cost_cap", "table: indicators", "table: indicator", [
+        ("rules[5].table", "工作表“project”上没有表格“indicator”（是否应为“indicators”？）")]),
+    ("cost_cap", "budget: budget_total", "budget: budget_tota", [
+        ("rules[5].budget", "工作表“project”上没有字段“budget_tota”（是否应为“budget_total”？）")]),
+    ("cost_cap", "budget: budget_total}", "budget: budget_total, column: valu, level2: 成本}", [
+        ("rules[5].level2", "“成本”不是指标体系中的二级指标"),
+        ("rules[5].column", "表格“indicators”没有“valu”列（是否应为“value”？）")]),
+])
+def test_a_misspelt_name_in_a_rule_is_an_error_at_its_key(tmp_path, rule, old, new, errors):
+    """Each name a rule holds (``references``) is checked by the spec loader, at the rule's own
+    key and line: a misspelt one never makes a rule that silently never fires."""
+    text = (ROOT / "specs" / "hebei-county.yaml").read_text(encoding="utf-8")
+    line = HEBEI_RULES[rule]
+    assert text.count(line) == 1 and line.count(old) == 1
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(line, line.replace(old, new)), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    at = 1 + text[:text.index(line)].count("\n")
+    assert [(e.location, e.line, e.message) for e in getattr(info.value, "all_errors", [info.value])] == [
+        (location, at, message) for location, message in errors]
+
+
+@pytest.mark.parametrize(("old", "new", "location", "message"), [
+    ("sheet: project,\n     fields:", "sheet: projct,\n     fields:", "rules[1].sheet", NO_SHEET),
+    ("plan_oct, plan_dec]", "plan_oc, plan_dec]", "rules[1].fields[2]",
+     "工作表“project”上没有字段“plan_oc”（是否应为“plan_oct”？）"),
+    ("amount_field: budget_total}", "amount_field: budget_tota}", "rules[1].amount_field",
+     "工作表“project”上没有字段“budget_tota”（是否应为“budget_total”？）"),
+    ("table: indicators,\n     level1:", "table: indicator,\n     level1:", "rules[3].table",
+     "工作表“project”上没有表格“indicator”（是否应为“indicators”？）"),
+    ("sheet: project, table: indicators,\n     level1:", "sheet: projct, table: indicators,\n     level1:",
+     "rules[3].sheet", NO_SHEET),
+    ("level1: [产出指标, 效益指标, 满意度指标]}", "level1: [产出指标, 效益, 满意度指标]}", "rules[3].level1[1]",
+     "“效益”不是指标体系中的一级指标"),
+])
+def test_a_misspelt_name_in_a_two_line_rule_is_an_error_at_its_key(tmp_path, old, new, location, message,
+                                                                   spec="hebei-county"):
+    text = (ROOT / "specs" / f"{spec}.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    key = location.split(".")[-1].split("[")[0] + ":"
+    at = 1 + text[:text.index(old) + max(old.find(key), 0)].count("\n")  # the line of the key
+    assert [(e.location, e.line, e.message) for e in getattr(info.value, "all_errors", [info.value])] == [
+        (location, at, message)]
+
+
+@pytest.mark.parametrize(("old", "new", "location", "message"), [
+    ("left: year_funds,", "left: year_fund,", "rules[2].left",
+     "工作表“project”上没有字段“year_fund”（是否应为“year_funds”？）"),
+    ("right: total_funds}", "right: total_fund}", "rules[2].right",
+     "工作表“project”上没有字段“total_fund”（是否应为“total_funds”？）"),
+    ("year_funds, year_appropriation]}", "year_funds, year_appropriatio]}", "rules[3].fields[3]",
+     "工作表“project”上没有字段“year_appropriatio”（是否应为“year_appropriation”？）"),
+    ("date_order, sheet: project, start: start_date,", "date_order, sheet: project, start: start_dat,",
+     "rules[4].start", "工作表“project”上没有字段“start_dat”（是否应为“start_date”？）"),
+    ("year_in_period, sheet: project, start: start_date, end: end_date}",
+     "year_in_period, sheet: project, start: start_date, end: end_dat}",
+     "rules[5].end", "工作表“project”上没有字段“end_dat”（是否应为“end_date”？）"),
+])
+def test_a_misspelt_field_of_a_shanghai_rule_is_an_error_at_its_key(tmp_path, old, new, location, message):
+    """compare, money_scale, date_order and year_in_period: the error names the key that holds the
+    misspelt field (``left``, ``fields[3]``, ``end``…), not one the rule does not have."""
+    test_a_misspelt_name_in_a_two_line_rule_is_an_error_at_its_key(
+        tmp_path, old, new, location, message, spec="shanghai-district")

@@ -141,7 +141,7 @@ class _Rule(BaseModel):
         sheet = getattr(self, "sheet", None)
         if not isinstance(sheet, str):
             return []
-        return [Ref("sheet", "sheet", sheet), *(Ref("fields", "field", f, sheet) for f in self.fields())]
+        return [Ref("sheet", "sheet", sheet), *_field_refs("fields", self.fields(), sheet)]
 
 
 class SumEquals(_Rule):
@@ -390,6 +390,9 @@ class CodeYear(_Rule):
     def fields(self) -> list[str]:
         return [self.field]
 
+    def references(self) -> list[Ref]:
+        return [Ref("sheet", "sheet", self.sheet), Ref("field", "field", self.field, self.sheet)]
+
     def evaluate(self, form: FormView) -> Iterator[Finding]:
         year2 = f"{form.year % 100:02d}" if form.year else None
         regions: dict[str, str] = {}
@@ -542,6 +545,10 @@ class Compare(_Rule):
     def fields(self) -> list[str]:
         return [self.left, self.right]
 
+    def references(self) -> list[Ref]:
+        return [Ref("sheet", "sheet", self.sheet), Ref("left", "field", self.left, self.sheet),
+                Ref("right", "field", self.right, self.sheet)]
+
     def _words(self, left: str, right: str) -> str:
         return f"{left}{_OPS[self.op][1]}{right}"
 
@@ -593,6 +600,10 @@ class _Period(_Rule):
 
     def fields(self) -> list[str]:
         return [self.start, self.end]
+
+    def references(self) -> list[Ref]:
+        return [Ref("sheet", "sheet", self.sheet), Ref("start", "field", self.start, self.sheet),
+                Ref("end", "field", self.end, self.sheet)]
 
 
 class DateOrder(_Period):
