@@ -26,11 +26,11 @@ import pytest
 import shanghai_forms as sf
 from forms import CLEAN, write_fill
 
+from xltargets.errors import SpecError
 from xltargets.generate import build_template
 from xltargets.layout import plan
 from xltargets.read import read_workbook
 from xltargets.rules import Compare, DateOrder, ExcelSheet
-from xltargets.errors import SpecError
 from xltargets.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
