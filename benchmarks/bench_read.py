@@ -200,7 +200,8 @@ def stages(paths: list[Path], rounds: int = 5) -> dict[str, float]:
         setattr(module, name, wrapper)
 
     raw_steps = ("open_package", "workbook_parts", "read_styles", "_stamp", "_choose_spec",
-                 "plan", "read_sheet", "_resolve", "_check_labels", "_check_live", "_tampered")
+                 "plan", "read_sheet", "_resolve", "_check_labels", "_check_live", "_tampered",
+                 "_inputs")
     for name in raw_steps:
         if hasattr(_reader, name):
             timed(_reader, name)

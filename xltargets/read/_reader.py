@@ -81,6 +81,10 @@ class RawWorkbook:
     findings: list[Finding]
     source: dict[str, Any]
     macros: bool = False
+    #: sheet name -> its inputs holding a value (a cell that is not blank), in the inputs' order:
+    #: what :func:`~xltargets.read.seen_values` turns into values, found during the read so that
+    #: the blank majority is not looked at again (None: look at every input)
+    filled: dict[str, list[tuple[Input, RawCell]]] | None = None
 
     @property
     def year(self) -> int:
@@ -147,7 +151,8 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:
                 Severity.warning, "project_count_changed",
                 f"下发模板含{stamp.project_count}个项目表，收回的文件有{count}个", value=count))
     layout = plan(spec, count, _capacity(stamp, spec, path))
-    cells = _extract(layout, parts, pkg, styles, findings)
+    filled: dict[str, list[tuple[Input, RawCell]]] = {}
+    cells = _extract(layout, parts, pkg, styles, findings, filled)
     source = {
         "file": path.name,
         # the caller may have hashed the bytes already (collect, as it copies the file)
@@ -156,7 +161,7 @@ def _read(path: Path, pkg: Package, options: ReadOptions) -> RawWorkbook:
         "stamp": stamp.to_json() if stamp else None,
         "macros": pkg.has_macros,
     }
-    return RawWorkbook(path, stamp, spec, layout, cells, findings, source, pkg.has_macros)
+    return RawWorkbook(path, stamp, spec, layout, cells, findings, source, pkg.has_macros, filled)
 
 
 def _capacity(stamp: Stamp | None, spec: Spec, path: Path) -> Capacity:
@@ -302,10 +307,11 @@ class _SheetPlan:
                        | {rc for rc, *_ in self.live})
         #: the wanted cells by their A1 reference as a sheet's bytes write it (the byte scan)
         self.refs = {a1(*rc).encode(): rc for rc in self.wanted}
-        #: inputs whose damage is looked for: (input, where, formats it may have, may be locked)
+        #: every input in order: (input, where, formats it may have, may be locked, holds text,
+        #: its damage is looked for)
         self.inputs = [(inp, self.where[inp.path], expected_format_classes(inp), inp.prefillable,
-                        inp.kind in TEXT_KINDS)
-                       for inp in sheet.inputs if not inp.fixed]
+                        inp.kind in TEXT_KINDS, not inp.fixed)
+                       for inp in sheet.inputs]
         #: (validated cells, any validation, inputs with whether their validation is lost): the
         #: same for every return of a template (the validated cells are remembered with the part)
         self.lost: tuple[object, bool, list[Any]] = (None, False, [])
@@ -328,7 +334,8 @@ def _sheet_plan(sheet: SheetLayout, offsets: dict[str, tuple[int, int]]) -> _She
 
 
 def _extract(layout: Layout, parts: WorkbookParts, pkg: Package, styles: Styles,
-             findings: list[Finding]) -> dict[str, dict[Path_, RawCell | None]]:
+             findings: list[Finding], filled: dict[str, list[tuple[Input, RawCell]]]
+             ) -> dict[str, dict[Path_, RawCell | None]]:
     planned: list[tuple[SheetLayout, _SheetPlan, SheetCells]] = []
     for sheet in layout.sheets:
         part = parts.sheet_parts.get(sheet.name)
@@ -343,9 +350,7 @@ def _extract(layout: Layout, parts: WorkbookParts, pkg: Package, styles: Styles,
     raw: dict[str, dict[Path_, RawCell | None]] = {}
     for sheet, sheet_plan, got in planned:
         findings.extend(_check_labels(sheet, sheet_plan, got))
-        cells = got.cells
-        raw[sheet.name] = {path: cells.get(rc) for path, rc in sheet_plan.where.items()}
-        findings.extend(_tampered(sheet, sheet_plan, got))
+        raw[sheet.name], filled[sheet.name] = _inputs(sheet, sheet_plan, got, findings)
     findings.extend(_check_live(planned, raw))
     return raw
 
@@ -440,27 +445,35 @@ _FORMAT_ZH = {display.GENERAL: "常规", display.TEXT: "文本", display.DATE: "
               display.DURATION: "时间长度", display.PERCENT: "百分比", display.NUMBER: "数值"}
 
 
-def _tampered(sheet: SheetLayout, sheet_plan: _SheetPlan, got: SheetCells) -> list[Finding]:
-    """Input cells that came back locked, without their validation, or with another number
-    format: what pasting from another workbook does. One warning per cell naming what changed."""
-    out: list[Finding] = []
+def _inputs(sheet: SheetLayout, sheet_plan: _SheetPlan, got: SheetCells, out: list[Finding]
+            ) -> tuple[dict[Path_, RawCell | None], list[tuple[Input, RawCell]]]:
+    """One pass over the sheet's inputs: each input's stored cell by its path, the inputs that
+    hold a value, and (into ``out``) the input cells that came back locked, without their
+    validation, or with another number format: what pasting from another workbook does. One
+    warning per cell naming what changed."""
     any_validation = got.has_validations
     cells, validated = got.cells, got.validated
     format_class = display.format_class
     known, known_any, entries = sheet_plan.lost
     if known is not validated or known_any != any_validation:
-        entries = [(inp, rc, formats, prefillable, text_kind,
-                    any_validation and not prefillable and rc not in validated)
-                   for inp, rc, formats, prefillable, text_kind in sheet_plan.inputs]
+        entries = [(inp, rc, formats, prefillable, text_kind, checked,
+                    checked and any_validation and not prefillable and rc not in validated)
+                   for inp, rc, formats, prefillable, text_kind, checked in sheet_plan.inputs]
         sheet_plan.lost = (validated, any_validation, entries)
     get = cells.get
-    for inp, rc, formats, prefillable, text_kind, lost in entries:
-        cell = get(rc)
+    raw: dict[Path_, RawCell | None] = {}
+    filled: list[tuple[Input, RawCell]] = []
+    for inp, rc, formats, prefillable, text_kind, checked, lost in entries:
+        raw[inp.path] = cell = get(rc)
         if cell is None:
             if not lost:
                 continue  # (the usual case is decided without building anything)
             bad_format = False
         else:
+            if cell.type != BLANK:
+                filled.append((inp, cell))
+            if not checked:
+                continue
             # (a number in a text cell got its format from the typing: reported as not text)
             bad_format = not (text_kind and cell.type == NUMBER) and \
                 format_class(cell.number_format) not in formats
@@ -484,7 +497,7 @@ def _tampered(sheet: SheetLayout, sheet_plan: _SheetPlan, got: SheetCells) -> li
         out.append(Finding(Severity.warning, "input_cell_tampered",
                            f"工作表“{sheet.name}”的数据有效性（下拉列表/输入限制）已全部丢失，"
                            "请使用下发的模板填报", sheet=sheet.name))
-    return out
+    return raw, filled
 
 
 __all__ = ["RawWorkbook", "ReadOptions", "XltargetsError", "read_raw"]

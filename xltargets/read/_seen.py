@@ -30,20 +30,22 @@ def seen_values(raw: RawWorkbook) -> tuple[dict[str, dict[Path_, Any]], list[Fin
     """Per sheet, per input path, the value to parse; and the findings about converted cells."""
     out: dict[str, dict[Path_, Any]] = {}
     findings: list[Finding] = []
+    filled = raw.filled
     for sheet in raw.layout.sheets:
         cells = raw.cells.get(sheet.name)
         if cells is None:
             continue
         values: dict[Path_, Any] = {}
-        get = cells.get
-        for inp in sheet.inputs:
-            cell = get(inp.path)
-            if cell is None:
-                continue
+        # the inputs holding a value, as the read found them (the same list as filtering every
+        # input's cell here: a test compares both ways)
+        pairs = filled.get(sheet.name) if filled is not None else None
+        if pairs is None:
+            get = cells.get
+            pairs = [(inp, cell) for inp in sheet.inputs
+                     if (cell := get(inp.path)) is not None and cell.type != BLANK]
+        for inp, cell in pairs:
             if cell.type in TEXT_TYPES:  # (what seen() gives them, decided in one test)
                 values[inp.path] = cell.value
-                continue
-            if cell.type == BLANK:
                 continue
             value = seen(cell, inp.kind)
             values[inp.path] = value
