@@ -95,6 +95,11 @@ _ROWS = {
     "control_character": (b'<row r="1"><c r="A1" t="str"><v>a\x01b</v></c></row>', False, False),
     "nul": (b'<row r="1"><c r="A1" t="str"><v>a\x00b</v></c></row>', False, False),
     "nul_between_cells": (b'<row r="1"><c r="A1"/>\x00<c r="B1"/></row>', False, False),
+    "nul_between_rows": (b'<row r="1"><c r="A1"/></row>\x00<row r="2"/>', False, False),
+    "utf8_split_over_two_values": (b'<row r="1"><c r="A1" t="str"><v>\xe4</v></c>'
+                                   b'<c r="B1" t="str"><v>\xb8\xad</v></c></row>', False, False),
+    "utf8_split_over_formula_and_value": (b'<row r="1"><c r="A1" t="str"><f>\xe4\xb8</f>'
+                                          b'<v>\xad</v></c></row>', False, False),
     "tab_and_lf": (b'<row r="1"><c r="A1" t="str"><v>a\tb\nc</v></c></row>', False, True),
     "bad_utf8": (b'<row r="1"><c r="A1" t="str"><v>\xe4\xb8</v></c></row>', False, False),
     "surrogate": (b'<row r="1"><c r="A1" t="str"><v>\xed\xa0\x80</v></c></row>', False, False),

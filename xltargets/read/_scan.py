@@ -179,15 +179,19 @@ def _tiled(content: bytes, pieces: list[Any], outside: Outside) -> bool:
     element in sheetData is a ``row`` or a cell of the ``_CELL_WHOLE`` grammar: tags balanced, no
     attribute twice, no comment, CDATA, processing instruction or declaration, no namespace
     declared, no entity but the predefined ones, no "]]>" in text, no prefix but a declared one.
-    What the grammar leaves is the characters: valid UTF-8 and none that XML 1.0 excludes.
-    Tests compare this with expat on every odd and broken sheet they have."""
+    What the grammar leaves is the characters of the texts (the tags are ASCII by the grammar):
+    valid UTF-8 and none that XML 1.0 excludes. The formulas' and values' texts are checked
+    joined by LF, which no multi-byte sequence can run across. Tests compare this with expat
+    on every odd and broken sheet they have."""
     rows = _ROWS_X14AC if b' xmlns:x14ac="' in outside.wrapper else _ROWS
-    if rows.fullmatch(b"\x00".join(pieces[::9])) is None:
-        return False
-    if len(content.translate(None, _NOT_XML)) != len(content):
+    between = b"\x00".join(pieces[::9])
+    if between.count(b"\x00") != len(pieces) // 9 or rows.fullmatch(between) is None:
+        return False  # (a NUL of the file's own, between tags, would pass for a cell)
+    texts = b"\n".join(filter(None, pieces[6::9] + pieces[8::9]))
+    if len(texts.translate(None, _NOT_XML)) != len(texts):
         return False
     try:
-        text = content.decode("utf-8")
+        text = texts.decode("utf-8")
     except UnicodeDecodeError:
         return False
     return "\ufffe" not in text and "\uffff" not in text
