@@ -132,7 +132,7 @@ class _SheetPlan:
     """What normalizing one sheet layout needs, worked out once per layout (a layout is shared
     by every return of its spec and project count)."""
 
-    __slots__ = ("fields", "lists", "percent_fields", "tables")
+    __slots__ = ("blank_fields", "direct", "fields", "lists", "percent_fields", "slots", "tables")
 
     def __init__(self, sheet: SheetLayout) -> None:
         self.percent_fields = [c for c in sheet.inputs
@@ -152,6 +152,26 @@ class _SheetPlan:
                                     frozenset(inp.path for inp in row.cells.values()))
                                    for row in table.rows])
                        for table in sheet.tables.values()]
+        # Where each input's value goes, for the values given (a return fills a third of its
+        # inputs): the blank sheet is copied and only the given values are placed, instead of
+        # asking for every input. Field ids are unique in a sheet's layout; if one were not,
+        # the loop over every input (normalize's generic path) decides which one wins.
+        field_ids = [c.field for c, _ in self.fields]
+        self.direct = len(set(field_ids)) == len(field_ids)
+        #: field id -> its blank Cell, in the order of the fields
+        self.blank_fields = {c.field: blank for c, blank in self.fields}
+        #: input path -> (0, input) of a field, (1, input, list id, item) of a list item,
+        #: (2, table position, row position) of a table cell
+        self.slots: dict[Path_, tuple[Any, ...]] = {}
+        for c, _ in self.fields:
+            self.slots[c.path] = (0, c)
+        for field_id, items in self.lists:
+            for item, (c, _) in enumerate(items):
+                self.slots[c.path] = (1, c, field_id, item)
+        for t, (_, table_rows) in enumerate(self.tables):
+            for r, (_, _, row_cells, _) in enumerate(table_rows):
+                for _, inp, _ in row_cells:
+                    self.slots[inp.path] = (2, t, r)
 
 
 _PLANS: dict[int, tuple[SheetLayout, _SheetPlan]] = {}
@@ -178,6 +198,10 @@ def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, y
         plan = _plan(sheet)
         fraction = _fractions(plan.percent_fields, cells) if plan.percent_fields else False
         sv = SheetValues(sheet)
+        if plan.direct and DIRECT:
+            _place(plan, cells, sv, fraction)
+            sheets.append(sv)
+            continue
         fields = sv.fields
         for cell, blank in plan.fields:
             value = get(cell.path)
@@ -206,6 +230,53 @@ def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, y
             sv.tables[table_id] = rows
         sheets.append(sv)
     return FormValues(spec, layout, year, region, sheets)
+
+
+#: values placed from the values given (tests turn it off to compare with every input's loop)
+DIRECT = True
+
+
+def _place(plan: _SheetPlan, cells: dict[Path_, Any], sv: SheetValues, fraction: bool) -> None:
+    """normalize for one sheet, from the values given: what the loop over every input gives
+    (tests compare both on real returns and random fills)."""
+    fields = sv.fields
+    fields.update(plan.blank_fields)
+    lists = {field_id: [blank for _, blank in items] for field_id, items in plan.lists}
+    rows_given: set[tuple[int, int]] = set()
+    slots = plan.slots
+    for path, value in cells.items():
+        slot = slots.get(path)
+        if slot is None or value is None:
+            continue  # (not an input of this sheet; None is a blank cell)
+        where = slot[0]
+        if where == 0:
+            cell = slot[1]
+            fields[cell.field] = Cell(cell, parse_kind(cell, value, fraction=fraction))
+        elif where == 1:
+            cell = slot[1]
+            lists[slot[2]][slot[3]] = Cell(cell, parse_kind(cell, value))
+        else:
+            rows_given.add((slot[1], slot[2]))
+    sv.lists = lists
+    get = cells.get
+    for t, (table_id, table_rows) in enumerate(plan.tables):
+        rows = []
+        for t_, r in sorted(rows_given):
+            if t_ != t:
+                continue
+            index, fixed, row_cells, _ = table_rows[r]
+            parsed: dict[str, Cell] = {}
+            filled = False
+            for col, inp, blank in row_cells:
+                value = get(inp.path)
+                if value is None:
+                    parsed[col] = blank
+                else:
+                    parsed[col] = made = Cell(inp, parse_kind(inp, value))
+                    filled = filled or not made.parsed.blank
+            if filled:
+                rows.append((index, parsed, fixed))
+        sv.tables[table_id] = rows
 
 
 # --- views for rules ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .findings import Finding, Severity
-from .form import Cell, FormValues, SheetValues
+from .form import _BLANK, Cell, FormValues, SheetValues
 from .layout.model import a1_position
 
 FORMAT = "xltargets.submission/1"
@@ -70,13 +70,18 @@ def _put(obj: dict[str, Any], key: str, cell: Cell) -> None:
 
 
 def sheet_json(sheet: SheetValues) -> dict[str, Any]:
+    # (a blank cell is the shared _BLANK parse, most cells of a return: its JSON is None,
+    # what _put gives it, put without the call)
     out: dict[str, Any] = {"sheet": sheet.layout.name}
     for fid, cell in sheet.fields.items():
-        _put(out, fid, cell)
+        if cell.parsed is _BLANK:
+            out[fid] = None
+        else:
+            _put(out, fid, cell)
     for fid, cells in sheet.lists.items():
         items = []
         for i, cell in enumerate(cells):
-            if cell.parsed.blank:
+            if cell.parsed is _BLANK or cell.parsed.blank:
                 continue
             holder: dict[str, Any] = {}
             _put(holder, "v", cell)
@@ -90,7 +95,10 @@ def sheet_json(sheet: SheetValues) -> dict[str, Any]:
             row: dict[str, Any] = {"row": index + 1}
             row.update(fixed)
             for col, cell in row_cells.items():
-                _put(row, col, cell)
+                if cell.parsed is _BLANK:
+                    row[col] = None
+                else:
+                    _put(row, col, cell)
             table_rows.append(row)
         out[tid] = table_rows
     return out

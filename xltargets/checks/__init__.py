@@ -125,16 +125,21 @@ def _quiet(cell: Cell, required: bool) -> bool:
 
 
 def _sheet_checks(sheet: SheetValues) -> Iterator[Finding]:
+    # (a blank cell is the shared _BLANK parse: most cells of a return, quiet unless required,
+    # decided here without a call)
     for cell in sheet.fields.values():
-        if cell.input.fixed:
+        inp = cell.input
+        if inp.fixed:
             continue
-        required = cell.input.required
+        required = inp.required
+        if cell.parsed is _BLANK and not required:
+            continue
         if not _quiet(cell, required):
             yield from _cell_checks(sheet, cell, required=required)
     spec_fields = {}
     for cells in sheet.lists.values():
         for cell in cells:
-            if not _quiet(cell, False):
+            if cell.parsed is not _BLANK and not _quiet(cell, False):
                 yield from _cell_checks(sheet, cell, required=False)
         if cells:
             spec_fields[cells[0].input.field] = cells
@@ -153,5 +158,7 @@ def _sheet_checks(sheet: SheetValues) -> Iterator[Finding]:
                 required = cell.input.required
                 if all_na:
                     required = False  # …… marks the whole category as not applicable
+                if cell.parsed is _BLANK and not required:
+                    continue
                 if not _quiet(cell, required):
                     yield from _cell_checks(sheet, cell, required=required)

@@ -208,6 +208,8 @@ def clean_text(raw: object) -> str | None:
     everywhere, turns CRLF/CR into LF and keeps internal newlines. Numbers read as Excel shows them
     (``224002.0`` → ``"224002"``, ``9.6`` → ``"9.6"``), dates as ISO, booleans as TRUE/FALSE.
     """
+    if type(raw) is str:  # (as_text's first case, without the call: the checks ask often)
+        return _clean_str(raw) or None
     text = as_text(raw)
     return text if isinstance(text, str) else None
 
