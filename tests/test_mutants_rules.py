@@ -438,3 +438,47 @@ def test_a_misspelt_field_of_a_shanghai_rule_is_an_error_at_its_key(tmp_path, ol
     misspelt field (``left``, ``fields[3]``, ``end``…), not one the rule does not have."""
     test_a_misspelt_name_in_a_two_line_rule_is_an_error_at_its_key(
         tmp_path, old, new, location, message, spec="shanghai-district")
+
+
+# --- hebei: the spending plan (cumulative_percent) on every project ----------------------------
+
+def test_the_spending_plan_findings_are_whole_on_every_project(tmp_path):
+    """A plan with an unreadable milestone (its own finding only), a blank plan, a plan typed as
+    the budget's amount (seed 003: 8.00 8.00 8.00 for a project of 8.00 万元), one above 100
+    everywhere (amounts, not a typo), a decreasing one: each project's plan is judged on its own."""
+    fill = CLEAN["hebei-county"][0]()
+    base = fill["项目1"]
+
+    def plan(*values: Any, **other: Any) -> dict[tuple[str | int, ...], Any]:
+        return _project(base, **dict(zip(("plan_mar", "plan_jun", "plan_oct", "plan_dec"), values,
+                                         strict=True)), **other)
+
+    eight = Decimal("8.00")
+    for n, project in enumerate([
+        plan(Decimal(25), Decimal(50), Decimal(75), "abc"),
+        plan(None, None, None, None),
+        plan(eight, eight, eight, eight, budget_total=eight, budget_fiscal=eight, budget_other=Decimal(0)),
+        plan(Decimal(120), Decimal(150), Decimal(200), Decimal(250)),
+        plan(Decimal(25), Decimal(25), Decimal(20), Decimal(100)),   # equal is not decreasing
+    ], start=1):
+        fill[f"项目{n}"] = project
+    path = write_fill("hebei-county", fill, tmp_path / "plans.xlsx", projects=5)
+    findings = read_workbook(path).to_json()["findings"]
+    rule = {"rule": "spending_plan"}
+    assert [f for f in findings if f["code"].startswith("plan_")] == [
+        {"severity": "error", "code": "plan_not_complete",
+         "message": "资金支出计划未填写，“资金支出计划12月底”应达到100%",
+         "sheet": "项目2", "cell": "E8", "path": "projects[1].plan_dec", "value": None, "extra": rule},
+        {"severity": "error", "code": "plan_looks_like_amounts",
+         "message": "资金支出计划应填写累计百分比（如 25、50、75、100），此处填写的是 8、8、8、8，"
+                    "与预算数8.00相同，似为金额",
+         "sheet": "项目3", "cell": "B8", "path": "projects[2].plan_mar", "value": "8", "extra": rule},
+        {"severity": "error", "code": "plan_looks_like_amounts",
+         "message": "资金支出计划应填写累计百分比（如 25、50、75、100），此处填写的是 120、150、200、250，似为金额",
+         "sheet": "项目4", "cell": "B8", "path": "projects[3].plan_mar", "value": "120", "extra": rule},
+        {"severity": "error", "code": "plan_decreasing",
+         "message": "资金支出计划为累计数，“资金支出计划10月底”(20%)小于“资金支出计划6月底”(25%)",
+         "sheet": "项目5", "cell": "D8", "path": "projects[4].plan_oct", "value": "20", "extra": rule},
+    ]
+    assert [(f["code"], f["sheet"], f["cell"]) for f in findings if f["sheet"] == "项目1"] == [
+        ("invalid_percent", "项目1", "E8")]
