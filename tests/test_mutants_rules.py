@@ -27,7 +27,7 @@ import shanghai_forms as sf
 from forms import CLEAN, write_fill
 
 from xltargets.errors import SpecError
-from xltargets.generate import build_template
+from xltargets.generate import Department, build_template
 from xltargets.layout import plan
 from xltargets.read import read_workbook
 from xltargets.rules import Compare, DateOrder, ExcelSheet
@@ -482,3 +482,44 @@ def test_the_spending_plan_findings_are_whole_on_every_project(tmp_path):
     ]
     assert [(f["code"], f["sheet"], f["cell"]) for f in findings if f["sheet"] == "项目1"] == [
         ("invalid_percent", "项目1", "E8")]
+
+
+def test_a_project_codes_year_is_checked_from_eight_digits_on(tmp_path):
+    """A code too short to hold a year is the pattern check's alone; from eight digits on its
+    7th-8th digits are compared with the form's year (2022 here), on every project."""
+    fill = CLEAN["hebei-county"][0]()
+    base = fill["项目1"]
+    for n, code in enumerate(["1302252", "13022525", "13022525P002H4T100074"], start=1):
+        fill[f"项目{n}"] = _project(base, project_code=code)
+    path = write_fill("hebei-county", fill, tmp_path / "codes.xlsx", projects=3)
+    message = "项目编码第7-8位年度为“25”，与本表预算年度2022（22）不一致"
+    assert [f for f in read_workbook(path).to_json()["findings"] if f["code"] == "code_year_mismatch"] == [
+        {"severity": "error", "code": "code_year_mismatch", "message": message, "sheet": "项目2",
+         "cell": "B3", "path": "projects[1].project_code", "value": "13022525"},
+        {"severity": "error", "code": "code_year_mismatch", "message": message, "sheet": "项目3",
+         "cell": "B3", "path": "projects[2].project_code", "value": "13022525P002H4T100074"},
+    ]
+
+
+@pytest.mark.parametrize(("region", "finding"), [
+    ("", {"severity": "warning", "code": "code_region_mismatch",
+          "message": "各项目编码前6位区划不一致：130225（项目1）、130226（项目2）", "sheet": "项目1",
+          "cell": "B3", "path": "projects[0].project_code", "value": None}),
+    ("130225", {"severity": "warning", "code": "code_region_mismatch",
+                "message": "项目编码前6位区划“130226”与本单位区划“130225”不一致", "sheet": "项目2",
+                "cell": "B3", "path": "projects[1].project_code", "value": "13022622P002H4T100075"}),
+])
+def test_project_codes_of_another_region(tmp_path, region, finding):
+    """Two projects' codes of two regions: without the department's region (a template made
+    without a roster's 区划编码) the disagreement is said once; with it (kept in the template's
+    stamp), the project of the other region is named."""
+    fill = CLEAN["hebei-county"][0]()
+    base = fill["项目1"]
+    for n, code in enumerate(["13022522P002H4T100074", "13022622P002H4T100075"], start=1):
+        fill[f"项目{n}"] = _project(base, project_code=code)
+    department = Department("224002", "中共乐亭县委网络安全和信息化委员会办公室", region_code=region,
+                            projects=[{}, {}])
+    path = tmp_path / "regions.xlsx"
+    path.write_bytes(build_template(load_spec("hebei-county"), 2022, department=department, projects=2,
+                                    values=fill).data)
+    assert read_workbook(path).to_json()["findings"] == [finding]

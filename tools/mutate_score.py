@@ -75,7 +75,14 @@ IMPORT_TIME = (
 #: each module's own floor (percent), just under its measured score (docs/testing.md): judged with
 #: the overall ``--floor`` whenever a floor is given, so a drop in one module cannot hide behind
 #: the others' scores. A module of the scope with no floor here is judged by the overall one only.
-FLOORS: dict[str, float] = {}
+FLOORS: dict[str, float] = {
+    "xltargets.collect._collect": 98,     # 74/75 = 98.7%
+    "xltargets.collect._db": 88,          # 298/338 = 88.2%
+    "xltargets.collect._prepared": 95,    # 197/207 = 95.2%
+    "xltargets.collect._work": 86,        # 38/44 = 86.4%
+    "xltargets.values._text": 99,         # 17/17
+    "xltargets.values._dates": 95,        # 162/169 = 95.9%
+}
 
 #: mutmut's exit codes (mutmut/stats.py) that mean the tests noticed the mutant
 DETECTED = {1: "killed", 3: "killed", 36: "timeout", -24: "timeout", 24: "timeout",
