@@ -155,10 +155,12 @@ def startup(sample: Path, out: Path, runs: int, bytecode: bool = True
     """Median wall seconds and median CPU seconds of the three commands, interleaved."""
     python = sys.executable
     env = startup_env(out.parent, bytecode)
+    # -P: the working directory is not put on the path (a checkout there would be imported
+    # instead of the one this run measures: PYTHONPATH's, else the installed package)
     commands = {
-        "python_pass": [python, "-c", "pass"],
-        "xltargets_read": [python, "-m", "xltargets", "read", str(sample), "-o", str(out)],
-        "xltargets_help": [python, "-m", "xltargets", "--help"],
+        "python_pass": [python, "-P", "-c", "pass"],
+        "xltargets_read": [python, "-P", "-m", "xltargets", "read", str(sample), "-o", str(out)],
+        "xltargets_help": [python, "-P", "-m", "xltargets", "--help"],
     }
     for command in commands.values():  # warm the page cache, bytecode and spec cache
         wall(command, env)
@@ -272,8 +274,10 @@ def instructions(folder: Path, files: int, rounds: int = 3) -> dict[str, float] 
     for what in ("calamine", "xltargets"):
         counts = []
         for n in (0, rounds):
+            # (-P: the code measured is PYTHONPATH's or the installed one, as in this process,
+            # never a checkout that happens to be the working directory)
             proc = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                                   sys.executable, "-c", _COUNTED, str(folder), what, str(n)],
+                                   sys.executable, "-P", "-c", _COUNTED, str(folder), what, str(n)],
                                   capture_output=True, text=True, check=True)
             counts.append(int(proc.stderr.rsplit("Collected :", 1)[1].split()[0]))
         out[what] = (counts[1] - counts[0]) / (rounds * files) / 1e6
