@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -67,7 +68,10 @@ class Workbook:
         target = {r.get("Id"): r.get("Target") for r in rels.iter(REL)}
         self.paths = {s.get("name"): "xl/" + target[s.get(f"{{{NS['r']}}}id")]
                       for s in book.iterfind("m:sheets/m:sheet", NS)}
-        self.names = {d.get("name"): d.text for d in book.iterfind("m:definedNames/m:definedName", NS)}
+        order = [s.get("name") for s in book.iterfind("m:sheets/m:sheet", NS)]
+        #: (defined name, the sheet it is local to) -> its formula
+        self.names = {(d.get("name"), order[int(d.get("localSheetId", -1))] if d.get("localSheetId") else None):
+                      d.text for d in book.iterfind("m:definedNames/m:definedName", NS)}
 
     def _sheet(self, name: str) -> ElementTree.Element:
         return ElementTree.fromstring(self.zip.read(self.paths[name]))
@@ -523,3 +527,57 @@ def test_project_codes_of_another_region(tmp_path, region, finding):
     path.write_bytes(build_template(load_spec("hebei-county"), 2022, department=department, projects=2,
                                     values=fill).data)
     assert read_workbook(path).to_json()["findings"] == [finding]
+
+
+def test_the_spending_plan_and_budget_excel_face_in_a_generated_template():
+    """hebei: the check cells of budget_split and spending_plan (formulas and cached verdicts on
+    four projects) and the plan's validations: each milestone after the first must not be below
+    the one before (a defined name: the formula is too long for a validation)."""
+    fill = CLEAN["hebei-county"][0]()
+    base = fill["项目1"]
+    plan = ("plan_mar", "plan_jun", "plan_oct", "plan_dec")
+
+    def project(milestones: tuple[Any, ...], **budget: Any) -> dict[tuple[str | int, ...], Any]:
+        return _project(base, **dict(zip(plan, milestones, strict=True)), **budget)
+
+    d = Decimal
+    # a milestone equal to the one before is right; a blank one counts as 0 (project 4)
+    fill["项目2"] = project((d(25), d(50), d(50), d(100)), budget_fiscal=d("50.00"), budget_other=None)
+    fill["项目3"] = project((None, None, None, None), budget_fiscal=d("40.00"))
+    fill["项目4"] = project((d(25), None, d(75), d(90)), budget_total=None, budget_fiscal=None,
+                            budget_other=None)
+    book = Workbook(build_template(load_spec("hebei-county"), 2022, projects=4, values=fill).data)
+    at = _checks("hebei-county")
+
+    def num(r: str) -> str:
+        return (f'IF({r}="",0,IFERROR(IF(ISNUMBER({r}),IF(LEFT(CELL("format",{r}),1)="P",{r}*100,{r}),'
+                f'VALUE(SUBSTITUTE(ASC({r}),"%",""))),-1))')
+
+    assert {rule: book.formulas("项目1")[ref][0] for rule, ref in at.items()} == {
+        "budget_split": 'IF(COUNT(C4,E4,G4)=0,"",IF(ROUND(SUM(E4,G4)-N(C4),2)=0,"平衡","不平衡"))',
+        "spending_plan": f'IF(COUNTA(B8,C8,D8,E8)=0,"",IF(AND({num("E8")}=100,{num("C8")}>={num("B8")},'
+                         f'{num("D8")}>={num("C8")},{num("E8")}>={num("D8")}),"正常",'
+                         f'"应逐期累计不减，最后一期应为100%"))',
+    }
+    assert {n: {rule: book.formulas(f"项目{n}")[ref][1] for rule, ref in at.items()} for n in range(1, 5)} == {
+        1: {"budget_split": "平衡", "spending_plan": "正常"},
+        2: {"budget_split": "平衡", "spending_plan": "正常"},
+        3: {"budget_split": "不平衡", "spending_plan": ""},
+        4: {"budget_split": "", "spending_plan": "应逐期累计不减，最后一期应为100%"},
+    }
+
+    def typed(r: str) -> str:
+        return f'VALUE(SUBSTITUTE(ASC({r}),"%",""))'
+
+    def shown(r: str) -> str:
+        return f'IF(ISNUMBER({r}),IF(LEFT(CELL("format",{r}),1)="P",{r}*100,{r}),{typed(r)})'
+
+    cells = {"plan_jun": ("B", "C"), "plan_oct": ("C", "D"), "plan_dec": ("D", "E")}
+    for (field, (before, here)), n in itertools.product(cells.items(), range(1, 5)):
+        prev, ref = f"'项目{n}'!${before}$8", f"'项目{n}'!${here}$8"
+        assert book.names[(f"_xlt_ok_{field}", f"项目{n}")] == (
+            f"AND(AND(ISNUMBER({typed(ref)}),{typed(ref)}>=0,{typed(ref)}<=100),"
+            f'IFERROR(OR({prev}="",{typed(ref)}>={shown(prev)}),TRUE))'), field
+    assert book.validations("项目1")["C8"] == (
+        "_xlt_ok_plan_jun", "填写有误", "stop",
+        "请输入0到100之间的累计支出进度，如 25 或 25%，不要输入金额；资金支出计划为累计百分比，不能小于上一期")
