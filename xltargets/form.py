@@ -188,6 +188,21 @@ def _plan(sheet: SheetLayout) -> _SheetPlan:
     return made
 
 
+def _table_row(row_cells: Any, get: Any) -> dict[str, Cell] | None:
+    """One table row's cells by column (a blank cell where nothing was given), or None when no
+    cell holds a value: a blank row is not data (both normalize paths)."""
+    parsed: dict[str, Cell] = {}
+    filled = False
+    for col, inp, blank in row_cells:
+        value = get(inp.path)
+        if value is None:
+            parsed[col] = blank
+        else:
+            parsed[col] = made = Cell(inp, parse_kind(inp, value))
+            filled = filled or not made.parsed.blank
+    return parsed if filled else None
+
+
 def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, year: int,
               region: str = "") -> FormValues:
     """Parse every input cell of every sheet by its kind. Pure: no I/O."""
@@ -216,16 +231,8 @@ def normalize(spec: Spec, layout: Layout, raw: dict[str, dict[Path_, Any]], *, y
             for index, fixed, row_cells, paths in table_rows:
                 if paths.isdisjoint(cells):
                     continue  # blank rows are not data (most rows of a template stay blank)
-                parsed: dict[str, Cell] = {}
-                filled = False
-                for col, inp, blank in row_cells:
-                    value = get(inp.path)
-                    if value is None:
-                        parsed[col] = blank
-                    else:
-                        parsed[col] = made = Cell(inp, parse_kind(inp, value))
-                        filled = filled or not made.parsed.blank
-                if filled:
+                parsed = _table_row(row_cells, get)
+                if parsed is not None:
                     rows.append((index, parsed, fixed))
             sv.tables[table_id] = rows
         sheets.append(sv)
@@ -265,16 +272,8 @@ def _place(plan: _SheetPlan, cells: dict[Path_, Any], sv: SheetValues, fraction:
             if t_ != t:
                 continue
             index, fixed, row_cells, _ = table_rows[r]
-            parsed: dict[str, Cell] = {}
-            filled = False
-            for col, inp, blank in row_cells:
-                value = get(inp.path)
-                if value is None:
-                    parsed[col] = blank
-                else:
-                    parsed[col] = made = Cell(inp, parse_kind(inp, value))
-                    filled = filled or not made.parsed.blank
-            if filled:
+            parsed = _table_row(row_cells, get)
+            if parsed is not None:
                 rows.append((index, parsed, fixed))
         sv.tables[table_id] = rows
 
