@@ -262,19 +262,25 @@ def resume(children: int, scope: tuple[str, ...], only: list[str] | None = None)
     env["PYTHONPATH"] = str(ROOT / "tools")
     modules = [m for m, _ in chunks(scope, only)]
     for module in modules:
-        names = sorted(k for k, c in load(ROOT / "mutants").items()
-                       if module_of(k) == module and not import_time(k)
-                       and status(c) in ("survived", "no tests", "not checked", "interrupted"))
-        if not names:
+        tried: set[str] = set()
+        # listed again after each mutmut run: a run first brings mutants/ up to date (new
+        # mutants of changed code, results mutmut drops), which leaves more of this module
+        # unchecked than the list made before it; the loop ends when no mutant is left untried
+        while names := sorted(
+                k for k, c in load(ROOT / "mutants").items()
+                if module_of(k) == module and not import_time(k) and k not in tried
+                and status(c) in ("survived", "no tests", "not checked", "interrupted")):
+            tried.update(names)
+            print(f"mutate: {module}: {len(names)} mutants again ({time.strftime('%H:%M:%S')})",
+                  flush=True)
+            command = [str(mutmut) if mutmut.exists() else "mutmut", "run", "--max-children",
+                       str(children), *names]
+            code = subprocess.run(command, cwd=ROOT, env=env, check=False,
+                                  stdout=subprocess.DEVNULL).returncode
+            if code != 0:
+                return code
+        if not tried:
             continue
-        print(f"mutate: {module}: {len(names)} mutants again ({time.strftime('%H:%M:%S')})",
-              flush=True)
-        command = [str(mutmut) if mutmut.exists() else "mutmut", "run", "--max-children",
-                   str(children), *names]
-        code = subprocess.run(command, cwd=ROOT, env=env, check=False,
-                              stdout=subprocess.DEVNULL).returncode
-        if code != 0:
-            return code
         recheck_timeouts([module])
         score({k: v for k, v in load(ROOT / "mutants").items() if module_of(k) == module}, None)
     return 0
