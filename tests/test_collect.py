@@ -566,8 +566,11 @@ def _behave(arg: str) -> str:
     return arg.upper()
 
 
-def test_pool_survives_hangs_crashes_and_exceptions():
-    with WorkerPool(2) as pool:
+@pytest.mark.parametrize(("jobs", "depth"), [(2, 1), (1, 2), (2, 3)])
+def test_pool_survives_hangs_crashes_and_exceptions(jobs, depth):
+    # with depth > 1 the tasks behind a hang or a crash were already sent to that worker: they
+    # go to its successor and are neither lost nor blamed
+    with WorkerPool(jobs, depth=depth) as pool:
         for i, arg in enumerate(["ok", "hang", "crash", "raise", "fine", "crash", "last"]):
             # a fresh worker imports this module to unpickle _behave: ~1 s, more on a loaded
             # machine; 15 s is generous for that and still far below the 60 s hang
@@ -580,6 +583,54 @@ def test_pool_survives_hangs_crashes_and_exceptions():
     assert done[5].failure is not None and done[5].failure.code == "crashed"
     assert done[3].failure is not None and done[3].failure.code == "internal_error"
     assert "boom" in done[3].failure.detail
+
+
+def _timed(arg: str) -> tuple[float, float]:
+    """When this task started and ended (the clock is the machine's, the same in every process)."""
+    start = time.monotonic()
+    if arg == "stderr":
+        os.write(2, b"first task's warning\n")
+    if arg == "big":
+        os.write(2, b"x" * (80 * 1024) + b"\n")
+    if arg.startswith("die:"):
+        os.write(2, arg[4:].encode() + b"\n")
+        os._exit(7)
+    return start, time.monotonic()
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_worker_goes_on_to_its_next_task_without_waiting_for_the_parent(depth):
+    with WorkerPool(1, depth=depth) as pool:
+        pool.submit(0, _timed, "", 30.0)
+        assert [d.key for d in pool.poll(block=True)] == [0]  # the worker is up, and idle
+        pool.submit(1, _timed, "", 30.0)
+        pool.submit(2, _timed, "", 30.0)
+        early = pool.poll(block=False)  # sends what the worker may hold
+        asleep = time.monotonic()
+        time.sleep(1.0)  # the parent is busy elsewhere (drawing a feedback copy, say)
+        first, second = [*early, *pool.drain()]
+    assert (first.key, second.key) == (1, 2)
+    started = second.value[0]
+    if depth == 1:  # the control: the second task waited for the parent to send it
+        assert started >= asleep + 1.0
+    else:
+        assert started < asleep + 0.5
+        assert started - first.value[1] < 0.5
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_crash_is_told_with_its_own_stderr_only(depth):
+    # the worker ran other tasks before (one wrote to stderr, one more than the file keeps)
+    with WorkerPool(1, depth=depth) as pool:
+        for i, arg in enumerate(["stderr", "big", "", "die:panicked at src/x.rs", "after"]):
+            pool.submit(i, _timed, arg, 30.0)
+        done = {d.key: d for d in pool.drain()}
+    assert sorted(done) == [0, 1, 2, 3, 4]
+    crash = done[3].failure
+    assert crash is not None and crash.code == "crashed"
+    assert "panicked at src/x.rs" in crash.detail
+    assert "first task" not in crash.detail and "xxxx" not in crash.detail
+    assert all(done[i].failure is None for i in (0, 1, 2, 4))
 
 
 def _flaky_read(task):

@@ -616,6 +616,19 @@ def _task(path: Path, scratch: Path) -> ReadTask:
     return ReadTask(0, path.name, str(path), Limits(), None, str(scratch))
 
 
+def test_a_return_is_read_from_memory_without_writing_a_copy(tmp_path):
+    path = tmp_path / "224001.xlsx"
+    data = return_bytes("224001")
+    path.write_bytes(data)
+    # a "scratch folder" that is a file: nothing can be written under it
+    scratch = tmp_path / "scratch"
+    scratch.write_bytes(b"")
+    outcome = read_task(_task(path, scratch))
+    assert (outcome.status, outcome.unit_code) == ("accepted", "224001")
+    assert outcome.sha256 == hashlib.sha256(data).hexdigest() and outcome.size == len(data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["224001.xlsx", "scratch"]
+
+
 def test_a_file_replaced_mid_read_gives_the_row_of_the_bytes_read(tmp_path, monkeypatch):
     path = tmp_path / "224001.xlsx"
     first = return_bytes("224001")

@@ -22,6 +22,15 @@ the parent: a collect killed with SIGKILL leaves no worker writing behind it.
 Tasks are ``(func, arg)`` pairs of picklable module-level functions. Results come back in the
 order tasks finish; callers sort. :meth:`WorkerPool.poll` never blocks, so the parent can write
 outputs while the workers read.
+
+With ``depth`` above 1 a worker is sent its next task(s) before it answers: it goes from one
+file to the next without waiting for the parent to take its answer and send more (with one
+worker and a busy parent, e.g. one drawing feedback copies, that wait was a third of the
+worker's time). A worker still runs its tasks one after another, so the task it is running is
+always the oldest unanswered one: that task alone gets the deadline (counted from the previous
+answer, when the worker started it) and the blame for a crash; the ones behind it are sent
+again, to the fresh worker. The worker tells with each answer where its next task's stderr
+starts (it owns the file, so it also empties it between tasks).
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -90,12 +99,19 @@ class _Slot:
     conn: Connection | None = None
     ready: bool = False
     started: float = 0.0
-    task: _Task | None = None
+    #: tasks sent and not answered, oldest first: the first is the one the worker is running
+    tasks: deque[_Task] = field(default_factory=deque)
+    #: the running task's deadline, and when it started (as far as the parent knows)
     deadline: float = 0.0
     sent: float = 0.0
-    #: the worker's stderr file, and its size when the current task was sent
+    #: the worker's stderr file, and where the running task's part of it starts
     stderr: str = ""
     stderr_at: int = 0
+
+    @property
+    def task(self) -> _Task | None:
+        """The task the worker is running, if any."""
+        return self.tasks[0] if self.tasks else None
 
 
 def _context() -> Any:
@@ -152,9 +168,9 @@ def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
         if initializer is not None:
             initializer(*initargs)
     except BaseException as exc:  # report, then die: the parent counts start failures
-        conn.send(("init_failed", f"{type(exc).__name__}: {exc}"))
+        conn.send(("init_failed", f"{type(exc).__name__}: {exc}", 0))
         return
-    conn.send(("ready", None))
+    conn.send(("ready", None, _stderr_mark(bool(stderr))))
     while True:
         try:
             message = conn.recv()
@@ -180,7 +196,23 @@ def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
             raise
         except BaseException as exc:  # a native panic (pyo3's PanicException is no Exception)
             reply = ("crashed", f"{type(exc).__name__}: {str(exc)[:300]}")
-        conn.send(reply)
+        # a failed task's stderr is read by the parent after this answer: never emptied then
+        conn.send((*reply, _stderr_mark(bool(stderr), empty=reply[0] == "ok")))
+
+
+def _stderr_mark(own: bool, *, empty: bool = True) -> int:
+    """Where the next task's stderr starts in the worker's own stderr file (emptied first when it
+    holds more than :data:`STDERR_KEEP`); 0 when stderr is not a file of its own."""
+    if not own:
+        return 0
+    try:
+        size = os.fstat(2).st_size
+        if empty and size > STDERR_KEEP:
+            os.ftruncate(2, 0)  # written with O_APPEND: the next write goes to the new end
+            size = 0
+    except OSError:
+        size = 0
+    return size
 
 
 class WorkerPool:
@@ -188,9 +220,11 @@ class WorkerPool:
 
     def __init__(self, jobs: int, *, initializer: Callable[..., None] | None = None,
                  initargs: tuple[Any, ...] = (), memory_limit: int | None = None,
-                 scratch: str | os.PathLike[str] | None = None) -> None:
-        if jobs < 1:
-            raise ValueError("jobs must be at least 1")
+                 scratch: str | os.PathLike[str] | None = None, depth: int = 1) -> None:
+        if jobs < 1 or depth < 1:
+            raise ValueError("jobs and depth must be at least 1")
+        #: tasks a worker is sent before it answers (see the module docstring)
+        self._depth = depth
         #: where the workers' stderr files go (a private folder when not given)
         self._own_scratch = scratch is None
         self._scratch = str(scratch) if scratch is not None else tempfile.mkdtemp(
@@ -215,7 +249,7 @@ class WorkerPool:
     @property
     def pending(self) -> int:
         """Tasks not finished yet (queued or running)."""
-        return len(self._queue) + sum(1 for s in self._slots if s.task is not None)
+        return len(self._queue) + sum(len(s.tasks) for s in self._slots)
 
     def poll(self, *, block: bool) -> list[Done]:
         """Finished tasks. With ``block``, waits until at least one finishes (or none is left)."""
@@ -250,7 +284,7 @@ class WorkerPool:
 
     def close(self) -> None:
         for slot in self._slots:
-            if slot.conn is not None and slot.ready and slot.task is None:
+            if slot.conn is not None and slot.ready and not slot.tasks:
                 with contextlib.suppress(OSError, ValueError):
                     slot.conn.send(None)
         deadline = time.monotonic() + 5
@@ -280,7 +314,8 @@ class WorkerPool:
         process.start()
         child.close()
         slot.process, slot.conn, slot.ready = process, parent, False
-        slot.started, slot.task = time.monotonic(), None
+        slot.started = time.monotonic()
+        slot.tasks = deque()
 
     def _kill(self, slot: _Slot) -> None:
         if slot.process is not None:
@@ -294,18 +329,10 @@ class WorkerPool:
         if slot.stderr:
             with contextlib.suppress(OSError):
                 os.unlink(slot.stderr)
-        slot.process, slot.conn, slot.ready, slot.task = None, None, False, None
-
-    def _stderr_mark(self, slot: _Slot) -> None:
-        """Before a task: where its stderr starts (the file emptied when it grew large)."""
-        try:
-            size = os.path.getsize(slot.stderr)
-            if size > STDERR_KEEP:
-                os.truncate(slot.stderr, 0)  # the worker appends: it writes at the new end
-                size = 0
-        except OSError:
-            size = 0
-        slot.stderr_at = size
+        # the tasks it had not started go to the next worker first, in their order
+        self._queue.extendleft(reversed(list(slot.tasks)[1:]))
+        slot.process, slot.conn, slot.ready = None, None, False
+        slot.tasks = deque()
 
     def _stderr_text(self, slot: _Slot) -> str:
         """The first lines the worker wrote to stderr during its current task."""
@@ -327,37 +354,50 @@ class WorkerPool:
         self._start(slot)
 
     def _dispatch(self) -> None:
-        for slot in self._slots:
-            if not self._queue:
-                return
-            if slot.ready and slot.task is None and slot.conn is not None:
-                task = self._queue.popleft()
-                if slot.stderr:
-                    self._stderr_mark(slot)
-                slot.task, slot.sent = task, time.monotonic()
-                slot.deadline = slot.sent + task.timeout
-                # a worker that is gone is reported by its sentinel on the next wait
-                with contextlib.suppress(OSError, ValueError):
-                    slot.conn.send((task.func, task.arg))
+        # breadth first: every idle worker gets a task before any gets a second one
+        for level in range(self._depth):
+            for slot in self._slots:
+                if not self._queue:
+                    return
+                if slot.ready and len(slot.tasks) == level and slot.conn is not None:
+                    task = self._queue.popleft()
+                    if not slot.tasks:  # it starts now
+                        slot.sent = time.monotonic()
+                        slot.deadline = slot.sent + task.timeout
+                    slot.tasks.append(task)
+                    # a worker that is gone is reported by its sentinel on the next wait
+                    with contextlib.suppress(OSError, ValueError):
+                        slot.conn.send((task.func, task.arg))
 
     def _receive(self, slot: _Slot, done: list[Done]) -> None:
         assert slot.conn is not None
         try:
-            kind, payload = slot.conn.recv()
+            kind, payload, mark = slot.conn.recv()
         except (EOFError, OSError):
             self._died(slot, done, "worker exited")
             return
         if kind == "ready":
-            slot.ready = True
+            slot.ready, slot.stderr_at = True, mark
             self._start_failures = 0
             return
         if kind == "init_failed":
             self._start_failed(slot, str(payload))
             return
-        task, slot.task = slot.task, None
-        if task is None:
+        if not slot.tasks:
             return
-        seconds = time.monotonic() - slot.sent
+        process = slot.process
+        try:
+            self._answered(slot, slot.tasks.popleft(), kind, payload, done)
+        finally:
+            if slot.process is process:  # not replaced: its next task began writing there
+                slot.stderr_at = mark
+
+    def _answered(self, slot: _Slot, task: _Task, kind: str, payload: Any,
+                  done: list[Done]) -> None:
+        now = time.monotonic()
+        seconds = now - slot.sent
+        if slot.tasks:  # the worker went on to its next task when it answered
+            slot.sent, slot.deadline = now, now + slot.tasks[0].timeout
         if kind == "ok":
             done.append(Done(task.key, value=payload, seconds=seconds))
         elif kind == "os_error":
@@ -367,6 +407,9 @@ class WorkerPool:
             done.append(Done(task.key, failure=self._failure(slot, kind, str(payload)),
                              seconds=seconds))
             if kind == "crashed":  # a MemoryError leaves a process better replaced
+                # the tasks behind it are not to blame: all go to the fresh worker
+                self._queue.extendleft(reversed(slot.tasks))
+                slot.tasks.clear()
                 self._restart(slot)
 
     def _died(self, slot: _Slot, done: list[Done], why: str) -> None:

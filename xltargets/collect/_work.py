@@ -123,8 +123,9 @@ class FeedbackTask:
 def read_task(task: ReadTask) -> ReadOutcome:
     """Read one returned file into its outcome. Never raises for a bad file.
 
-    The file is read from a private copy made through one open descriptor (:mod:`._own`), so the
-    SHA-256 (computed once, on that copy) names exactly the bytes that were read."""
+    The file is read from a private copy in memory, read through one open descriptor
+    (:mod:`._own`), so the SHA-256 (computed once, on those bytes) names exactly the bytes that
+    were read."""
     with private_copy(task.path, task.scratch, task.limits.max_file_bytes,
                       follow=task.follow) as own:
         if own.path is None:
@@ -147,7 +148,7 @@ def _read_own(task: ReadTask, own: Owned) -> ReadOutcome:
         # the SHA-256 was computed while the private copy was made: the reader need not hash
         # the file again; the save time is read from the package the reader has open
         submission = read_workbook(path, ReadOptions(limits=task.limits, sha256=own.sha256,
-                                                     with_package=save_time))
+                                                     with_package=save_time, data=own.data))
     except WorkbookError as exc:
         status = UNEXPECTED if exc.code in FOREIGN_CODES else UNREADABLE
         # the hash of the bytes read (none of a file cut at the size limit: it was not read)

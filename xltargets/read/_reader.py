@@ -66,6 +66,9 @@ class ReadOptions:
     #: called with the open package once the workbook is read (collect reads the save time
     #: from docProps/core.xml there rather than opening the zip a second time)
     with_package: Callable[[Package], None] | None = None
+    #: the file's bytes when the caller has read them already (collect reads each return once,
+    #: into memory it owns): read from them, ``path`` only names the file in messages
+    data: bytes | None = None
 
 
 @dataclass
@@ -111,7 +114,7 @@ def read_raw(path: str | Path, options: ReadOptions | None = None) -> RawWorkboo
     a readable workbook comes back as findings."""
     options = options or ReadOptions()
     path = Path(path)
-    with open_package(path, options.limits) as pkg:
+    with open_package(path, options.limits, data=options.data) as pkg:
         try:
             raw = _read(path, pkg, options)
         except WorkbookError as error:

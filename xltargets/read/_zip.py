@@ -4,6 +4,7 @@ checked, the main part located, and parts decompressed on demand by a bounded in
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import posixpath
 import stat
@@ -393,12 +394,23 @@ def _locate_workbook(package: Package) -> str:
 
 
 
-def open_package(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Package:
+def open_package(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
+                 data: bytes | None = None) -> Package:
     """Open a returned file as a validated .xlsx package, or raise the :class:`WorkbookError` that
     says what is wrong with it (see :data:`MESSAGES` and docs/security.md).
 
+    ``data``: the file's bytes, already read by the caller (collect reads each file once, into
+    memory it owns): the package is read from them and ``path`` only names the file.
+
     Nothing is decompressed here except ``_rels/.rels`` and the prolog of the workbook part."""
     path = Path(path)
+    if data is not None:
+        if not data:
+            raise workbook_error("empty_file", path=path)
+        if len(data) > limits.max_file_bytes:
+            raise workbook_error("too_large", path=path, detail=f"{len(data)} 字节",
+                                 limit=_human_bytes(limits.max_file_bytes))
+        return _open_zip(path, io.BytesIO(data), len(data), limits)
     try:
         info = path.stat()
     except FileNotFoundError:
