@@ -79,26 +79,32 @@ def test_the_bounds_test_on_a_workers_json_is_the_split_one():
         assert _within_bounds(text) == _split_bounds(text), (len(text), text[:20])
 
 
-def test_a_worker_reads_each_file_from_its_own_folder_and_leaves_nothing(tmp_path):
+def test_a_worker_reads_each_file_from_memory_and_leaves_nothing(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    names = ["224001.xlsx", "sub/224002.xlsx", "224003.xlsx"]
-    for i, name in enumerate(names):
+    names = ["224001.xlsx", "sub/224002.xlsx", "224003.xlsx", "big.xlsx", "big.xlsx"]
+    for i, name in enumerate(names[:3]):
         path = inbox / name
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(return_bytes(f"22400{i + 1}"))
-    # a copy left behind by a read that could not clean up does not stop the next one
-    own = [p for p in scratch.iterdir()]
-    assert own == []
-    first = read_task(ReadTask(0, names[0], str(inbox / names[0]), Limits(), None, str(scratch)))
+    (inbox / "big.xlsx").write_bytes(b"PK" + b"\0" * 2000)
+    limits = Limits(max_file_bytes=1000)
+    outcomes = [read_task(ReadTask(i, n, str(inbox / n), limits if n == "big.xlsx" else Limits(),
+                                   None, str(scratch)))
+                for i, n in enumerate(names[:4])]
+    assert [o.status for o in outcomes[:3]] == ["accepted"] * 3
+    assert [o.unit_code for o in outcomes[:3]] == ["224001", "224002", "224003"]
+    # a file over the size limit is not read: the reader refuses an empty stand-in of its
+    # size, made in the worker's own folder and removed after
+    assert (outcomes[3].status, outcomes[3].reason) == ("unreadable", "too_large")
     (folder,) = scratch.iterdir()
-    (folder / "224003.xlsx").write_bytes(b"left over")
-    outcomes = [first] + [read_task(ReadTask(i, n, str(inbox / n), Limits(), None, str(scratch)))
-                          for i, n in enumerate(names[1:], start=1)]
-    assert [o.status for o in outcomes] == ["accepted"] * 3
-    assert [o.unit_code for o in outcomes] == ["224001", "224002", "224003"]
+    assert list(folder.iterdir()) == []
+    # a stand-in left behind by a read that could not clean up does not stop the next one
+    (folder / "big.xlsx").write_bytes(b"left over")
+    again = read_task(ReadTask(4, names[4], str(inbox / names[4]), limits, None, str(scratch)))
+    assert (again.status, again.reason) == ("unreadable", "too_large")
     assert list(scratch.iterdir()) == [folder] and list(folder.iterdir()) == []
 
 
