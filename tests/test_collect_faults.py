@@ -19,6 +19,7 @@ import errno
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -42,6 +43,7 @@ from xltargets.collect._faults import DatabaseFailure, DiskError, OutputLocked
 from xltargets.collect._publish import CURRENT, HOLD_ENV, KEEP_RUNS, RUNS_DIR
 from xltargets.collect._scan import scan
 from xltargets.collect._work import ReadTask, read_task
+from xltargets.errors import CollectError
 from xltargets.read import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -673,6 +675,21 @@ def test_a_file_truncated_mid_read_gives_the_row_of_the_bytes_read(tmp_path, mon
 # --------------------------------------------------------------------------------------------
 # 6. what workers print, and what the parent writes
 # --------------------------------------------------------------------------------------------
+
+def test_a_reading_process_that_cannot_start_is_said_so_not_blamed_on_the_disk(tmp_path,
+                                                                               monkeypatch):
+    put_returns(tmp_path / "inbox", ["224001"])
+
+    def broken(self):  # what a fork server killed under a running collect gives
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", broken)
+    with pytest.raises(CollectError) as caught:
+        collect(tmp_path / "inbox", tmp_path / "out")
+    assert str(caught.value) == ("读取进程无法启动：后台服务进程已退出（Broken pipe），"
+                                 "本次汇总未完成，请稍后重试")
+    assert not (tmp_path / "out" / "results.json").exists()
+
 
 def _panicking_read(task):
     """A reader that dies in native code, printing a long backtrace on fd 2 first."""

@@ -36,6 +36,7 @@ starts (it owns the file, so it also empties it between tasks).
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing as mp
 import os
 import shutil
@@ -215,6 +216,19 @@ def _stderr_mark(own: bool, *, empty: bool = True) -> int:
     return size
 
 
+#: why a reading process could not be started, in the words of the machine's state
+_START_WORDS = {errno.EPIPE: "后台服务进程已退出", errno.ECONNREFUSED: "后台服务进程已退出",
+                errno.ECONNRESET: "后台服务进程已退出", errno.EAGAIN: "系统进程数已达上限",
+                errno.ENOMEM: "内存不足", errno.EMFILE: "打开的文件数已达上限",
+                errno.ENFILE: "打开的文件数已达上限"}
+
+
+def _cannot_start(exc: OSError) -> CollectError:
+    words = _START_WORDS.get(exc.errno or 0, "系统错误")
+    return CollectError(f"读取进程无法启动：{words}（{exc.strerror or type(exc).__name__}），"
+                        "本次汇总未完成，请稍后重试")
+
+
 class WorkerPool:
     """``jobs`` worker processes; see the module docstring. Use as a context manager."""
 
@@ -304,14 +318,24 @@ class WorkerPool:
     # -- workers --------------------------------------------------------------------------------
 
     def _start(self, slot: _Slot) -> None:
-        parent, child = self._ctx.Pipe(duplex=True)
         self._serial += 1
         slot.stderr = os.path.join(self._scratch, f"worker-{self._serial}.stderr")
         slot.stderr_at = 0
+        try:
+            parent, child = self._ctx.Pipe(duplex=True)
+        except OSError as exc:  # no descriptors left
+            raise _cannot_start(exc) from None
         process = self._ctx.Process(
             target=_worker_main, name="xltargets-collect-worker", daemon=True,
             args=(child, self._initializer, self._initargs, self._memory_limit, slot.stderr))
-        process.start()
+        try:
+            process.start()
+        except OSError as exc:
+            # the machine's, not the out folder's (the caller maps other OSErrors to the disk):
+            # a fork server killed meanwhile (a broken pipe), no process or memory left
+            parent.close()
+            child.close()
+            raise _cannot_start(exc) from None
         child.close()
         slot.process, slot.conn, slot.ready = process, parent, False
         slot.started = time.monotonic()
