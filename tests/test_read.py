@@ -238,6 +238,34 @@ def test_reading_never_modifies_the_file(tmp_path):
     assert path.read_bytes() == before and path.stat().st_mtime_ns == mtime
 
 
+def test_a_file_read_whole_or_part_by_part_gives_the_same_submission(tmp_path, monkeypatch):
+    from xltargets.read import Limits, _zip
+
+    path = write_fill("hunan", CLEAN["hunan"][0](), tmp_path / "r.xlsx")
+    size = path.stat().st_size
+    whole = read_workbook(path).to_json()
+    monkeypatch.setattr(_zip, "WHOLE_READ_BYTES", size - 1)  # too large to be read whole
+    assert read_workbook(path).to_json() == whole
+    # a file that grew past the whole-read bound after it was looked at is read from the
+    # file, and still judged by the size limit
+    real_stat = Path.stat
+
+    def looked_smaller(self, *args, **kwargs):
+        info = real_stat(self, *args, **kwargs)
+        if self.name != "r.xlsx":
+            return info
+        fields = list(info)
+        fields[6] = size - 2  # st_size
+        return type(info)(fields)
+
+    monkeypatch.setattr(Path, "stat", looked_smaller)
+    monkeypatch.setattr(_zip, "WHOLE_READ_BYTES", size - 2)
+    assert read_workbook(path).to_json() == whole
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(path, ReadOptions(limits=Limits(max_file_bytes=size - 1)))
+    assert caught.value.code == "too_large"
+
+
 # --- what the clerk saw (issue 9): formats are read, damage is named ------------------------------
 
 def _edited(tmp_path: Path, name: str, edit) -> Path:
