@@ -1,14 +1,19 @@
-"""A spec pattern wrapped in one group, for `make mutate` (docs/testing.md).
+"""Cell limits' corners, for `make mutate` (docs/testing.md).
 
-Survivors of ``xltargets.cellrules._closes_at_end`` in the mutation run: no selected test gave a
+Survivors of ``xltargets.cellrules`` in the mutation run. ``_closes_at_end``: no selected test gave a
 pattern whose group holds an escaped ``\\)`` (it does not close the group), closes right after
 an escape (``\\d)``), or holds a ``(`` that is never closed (in a class: the subset refuses it,
-with a message, never a traceback).
+with a message, never a traceback). The Excel face of a pattern with alternatives or of a
+length range, white space other than spaces in a pattern's text, and the bounds of a percentage.
 """
 
 from __future__ import annotations
 
-from xltargets.cellrules import Shape, pattern_problem, shapes
+from decimal import Decimal
+
+import pytest
+
+from xltargets.cellrules import Pattern, Shape, TextLength, pattern_problem, percent_number, shapes
 
 
 def test_an_escaped_parenthesis_does_not_close_the_wrapping_group():
@@ -25,3 +30,45 @@ def test_a_group_left_open_to_the_end_is_refused_with_a_message():
     assert pattern_problem(r"^([(]a)$") == (
         "pattern 无法转换为 Excel 校验公式：不支持“(”（分组、.、*、+ 无法用 Excel 公式检查），"
         "请用 | 把各种写法逐一列出")
+
+
+def test_a_group_runs_to_its_closing_parenthesis_character_by_character():
+    assert shapes(r"^(a|bc)$") == (Shape(runs=(), last=("a", 1, 1)),
+                                   Shape(runs=(("b", 1),), last=("c", 1, 1)))
+
+
+def test_the_excel_face_of_a_pattern_of_two_shapes_one_of_variable_length():
+    """Survivors of ``Pattern.excel``/``_shape_formula``: no selected test read the formula of a
+    pattern with alternatives or an optional last character (the LibreOffice typing tests, not
+    in the mutation selection, show such formulas accept and refuse what the reader does)."""
+    pattern = Pattern(r"^(\d{2}|[AB]\d?)$", "2位数字或A、B加1位数字")
+    digits = '"0123456789"'
+    assert pattern.excel("T", "'S'") == (
+        "OR("
+        f"AND(LEN(T)=2,SUMPRODUCT(--ISNUMBER(FIND(MID(T,ROW('S'!$1:$2),1),{digits})))=2),"
+        'AND(LEN(T)>=1,LEN(T)<=2,ISNUMBER(FIND(MID(T,1,1),"AB")),'
+        'ISNUMBER(FIND(MID(T,2,1)&"|","0|1|2|3|4|5|6|7|8|9|"))))')
+    assert Pattern(r"^\d{2}$", "2位数字").excel("T", "'S'") == (
+        f"AND(LEN(T)=2,SUMPRODUCT(--ISNUMBER(FIND(MID(T,ROW('S'!$1:$2),1),{digits})))=2)")
+
+
+def test_the_excel_face_of_a_length_range():
+    assert TextLength(10, 2).excel("A1") == "AND(LEN(A1)>=2,LEN(A1)<=10)"
+    assert TextLength(6, 6).excel("A1") == "LEN(A1)=6"
+    assert TextLength(200).excel("A1") == "LEN(A1)<=200"
+
+
+def test_a_pattern_drops_every_kind_of_white_space_and_keeps_lower_case_unless_told():
+    """A space in ``remove`` stands for tabs, NBSP and U+3000 too; only ``upper`` upper-cases."""
+    assert Pattern(r"^\d{3}$", "3位数字").normalize("1\u00a02\t3\u30004") == "1234"
+    assert not Pattern(r"^\d{3}$", "3位数字").refuses("1\u00a02\t3")
+    assert Pattern(r"^[a-z]{2}$", "2个小写字母").normalize("ab") == "ab"
+    assert not Pattern(r"^[a-z]{2}$", "2个小写字母").refuses("ab")
+    assert Pattern(r"^[A-Z]{2}$", "2个字母", upper=True).normalize("ab") == "AB"
+
+
+@pytest.mark.parametrize(("typed", "number"), [
+    ("1e15", Decimal("1e15")), ("1e16", None), ("1e-15", Decimal("1e-15")), ("1e-16", None),
+    ("Infinity", None), ("25%", Decimal(25))])
+def test_a_percentage_is_a_number_of_at_most_fifteen_digits_either_side(typed, number):
+    assert percent_number(typed) == number
