@@ -17,6 +17,7 @@ interrupted run) fails the target: a partial run has no score.
     python tools/mutate_score.py run --module xltargets.rules --keep   # re-run one module
     python tools/mutate_score.py recheck             # run the "timeouts" again, CPU limit only
     python tools/mutate_score.py resume --module xltargets.rules   # after tests were added
+    python tools/mutate_score.py resume --tests tests/test_new.py  # the same, new tests only
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import time
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -286,6 +288,58 @@ def resume(children: int, scope: tuple[str, ...], only: list[str] | None = None)
     return 0
 
 
+def resume_with(tests: list[str], children: int, scope: tuple[str, ...],
+                only: list[str] | None = None) -> int:
+    """``resume --tests F``: run the survivors (and "no tests") of the scope against the test
+    files ``tests`` only, added to the selection since they were checked. A survivor has already
+    passed every other selected test, so whether it is now detected depends on the added tests
+    alone: a failing one kills it (as mutmut, which stops at the first failure, would record);
+    one that still passes keeps its verdict. Far cheaper than mutmut's resume, which runs every
+    test reaching a survivor again. The files must be in the selection (pyproject.toml), so the
+    next mutmut run counts them too."""
+    selection = set(_settings().get("pytest_add_cli_args_test_selection", []))
+    if missing := [t for t in tests if t not in selection]:
+        print(f"mutate: not in pyproject.toml's test selection: {', '.join(missing)}")
+        return 2
+    _keep_results_when_tests_were_only_added()
+    for test in tests:  # mutmut copies the tests at its next run; these are needed now
+        (ROOT / "mutants" / test).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / test, ROOT / "mutants" / test)
+    command = [sys.executable, "-m", "pytest", "--rootdir=.", "--tb=no", "-x", "-q",
+               "-p", "no:randomly", "-p", "no:random-order", *tests,
+               *_settings().get("pytest_add_cli_args", [])]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
+    env.pop("MUTANT_UNDER_TEST", None)
+    if subprocess.run(command, cwd=ROOT / "mutants", env=env, check=False,
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+        print("mutate: the tests fail without a mutant")
+        return 2
+
+    def verdict(key: str) -> int:
+        return subprocess.run(command, cwd=ROOT / "mutants", check=False,
+                              env={**env, "MUTANT_UNDER_TEST": key}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, preexec_fn=_cpu_limit(60)).returncode
+
+    modules = {m for m, _ in chunks(scope, only)}
+    for meta, data in _metas():
+        codes = data.get("exit_code_by_key", {})
+        keys = sorted(k for k, c in codes.items() if in_scope(k) and module_of(k) in modules
+                      and not import_time(k) and status(c) in ("survived", "no tests"))
+        if not keys:
+            continue
+        with ThreadPoolExecutor(children) as pool:
+            results = dict(zip(keys, pool.map(verdict, keys), strict=True))
+        for key, code in results.items():
+            # 1: a test failed; a signal: the CPU-time limit (an endless loop), as mutmut counts
+            if code == 1 or code < 0:
+                print(f"mutate: {key}: {status(codes[key])} -> {status(code)}", flush=True)
+                codes[key] = code
+        _save(meta, data)
+        print(f"mutate: {meta.relative_to(ROOT / 'mutants')}: {len(keys)} tried, "
+              f"{sum(1 for c in results.values() if c == 1 or c < 0)} detected", flush=True)
+    return 0
+
+
 def run(children: int, scope: tuple[str, ...], only: list[str] | None = None,
         keep: bool = False) -> int:
     """A fresh mutmut run over the scope (old results would let a changed test go unnoticed),
@@ -394,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
                              "xltargets.rules; `run --module M --keep` scores the whole scope")
     parser.add_argument("--keep", action="store_true",
                         help="keep the other modules' results in mutants/ (with --module)")
+    parser.add_argument("--tests", action="append", default=None,
+                        help="with resume: run the survivors against these (added) test files "
+                             "only (repeatable)")
     args = parser.parse_args(argv)
     global SCOPE
     SCOPE = SCOPES[args.scope]
@@ -403,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutate: mutmut run failed (exit {code})")
             return 2
     if args.action == "resume":
-        code = resume(args.children, SCOPE, args.module)
+        code = (resume_with(args.tests, args.children, SCOPE, args.module) if args.tests
+                else resume(args.children, SCOPE, args.module))
         if code != 0:
             print(f"mutate: mutmut run failed (exit {code})")
             return 2
