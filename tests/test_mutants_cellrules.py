@@ -3,8 +3,9 @@
 Survivors of ``xltargets.cellrules`` in the mutation run. ``_closes_at_end``: no selected test gave a
 pattern whose group holds an escaped ``\\)`` (it does not close the group), closes right after
 an escape (``\\d)``), or holds a ``(`` that is never closed (in a class: the subset refuses it,
-with a message, never a traceback). The Excel face of a pattern with alternatives or of a
-length range, white space other than spaces in a pattern's text, and the bounds of a percentage.
+with a message, never a traceback). Escapes and a double quote in a class, the Excel face of a
+pattern with alternatives or of a length range, white space other than spaces in a pattern's
+text, upper case only when told, and the bounds of a percentage.
 """
 
 from __future__ import annotations
@@ -72,3 +73,23 @@ def test_a_pattern_drops_every_kind_of_white_space_and_keeps_lower_case_unless_t
     ("Infinity", None), ("25%", Decimal(25))])
 def test_a_percentage_is_a_number_of_at_most_fifteen_digits_either_side(typed, number):
     assert percent_number(typed) == number
+
+
+def test_escapes_inside_a_class():
+    """``\\d`` in a class is the ten digits, an escaped sign is itself, a letter escape is
+    refused by name."""
+    assert shapes(r"^[\d]$") == (Shape(runs=(), last=("0123456789", 1, 1)),)
+    assert shapes(r"^[\dA]{2}$") == (Shape(runs=(), last=("0123456789A", 2, 2)),)
+    assert shapes(r"^[\-+]$") == (Shape(runs=(), last=("-+", 1, 1)),)
+    assert pattern_problem(r"^[\w]$") == "pattern 无法转换为 Excel 校验公式：字符类中不支持 \\w"
+
+
+def test_a_double_quote_allowed_by_a_pattern_is_doubled_in_its_formula():
+    assert Pattern(r'^["a]$', "引号或a").excel("T", "'S'") == (
+        'AND(LEN(T)=1,ISNUMBER(FIND(MID(T,1,1),"""a")))')
+
+
+def test_the_excel_text_is_upper_cased_only_when_told():
+    assert Pattern(r"^[a-z]{2}$", "2个小写字母").excel_text("A1") == 'SUBSTITUTE(ASC(A1)," ","")'
+    assert Pattern(r"^[A-Z]{2}$", "2个字母", upper=True).excel_text("A1") == (
+        'UPPER(SUBSTITUTE(ASC(A1)," ",""))')
