@@ -3,7 +3,8 @@
 Survivors of ``xltargets.cellrules`` in the mutation run. ``_closes_at_end``: no selected test gave a
 pattern whose group holds an escaped ``\\)`` (it does not close the group), closes right after
 an escape (``\\d)``), or holds a ``(`` that is never closed (in a class: the subset refuses it,
-with a message, never a traceback). Escapes and a double quote in a class, the Excel face of a
+with a message, never a traceback). A class's characters (ranges, a ``-`` or ``]`` as itself,
+its limits), escapes and a double quote in a class, the Excel face of a
 pattern with alternatives or of a length range, white space other than spaces in a pattern's
 text, upper case only when told, and the bounds of a percentage.
 """
@@ -93,3 +94,30 @@ def test_the_excel_text_is_upper_cased_only_when_told():
     assert Pattern(r"^[a-z]{2}$", "2个小写字母").excel_text("A1") == 'SUBSTITUTE(ASC(A1)," ","")'
     assert Pattern(r"^[A-Z]{2}$", "2个字母", upper=True).excel_text("A1") == (
         'UPPER(SUBSTITUTE(ASC(A1)," ",""))')
+
+
+def _class(pattern: str) -> str:
+    (shape,) = shapes(pattern)
+    assert shape.runs == ()
+    return shape.last[0]
+
+
+def test_the_characters_of_a_class():
+    """Ranges with both ends included (one of a single character), a ``-`` last is itself, a
+    plain character and an escape after others, a ``]`` first is itself."""
+    assert _class(r"^[a-c]$") == "abc"
+    assert _class(r"^[a-a]$") == "a"
+    assert _class(r"^[a-]$") == "a-"
+    assert _class(r"^[A\d]$") == "A0123456789"
+    assert _class(r"^[AB]$") == "AB"
+    assert shapes(r"^[]a][b]$") == (Shape(runs=(("]a", 1),), last=("b", 1, 1)),)
+    assert len(_class("^[ -\x9f]$")) == 128  # MAX_SET, the most a class may allow
+
+
+@pytest.mark.parametrize(("pattern", "problem"), [
+    ("^[一-龥]$", "范围 一-龥 有误"),                     # a range over MAX_SET characters
+    ("^[ -\xa0]$", "字符类超过128个字符"),                # a range of 129
+    (r"^\w$", "不支持 \\w（只支持 \\d 和转义的标点）"),
+])
+def test_a_class_or_escape_outside_the_subset_is_refused_with_its_reason(pattern, problem):
+    assert pattern_problem(pattern) == f"pattern 无法转换为 Excel 校验公式：{problem}"
