@@ -398,6 +398,10 @@ def _cpu_limit(seconds: int) -> Callable[[], None]:
     return set_limit
 
 
+#: ``--recheck-cpu S``: the recheck's CPU-time limit capped at S seconds (None: mutmut's own)
+RECHECK_CPU: int | None = None
+
+
 def recheck_timeouts(modules: list[str] | None = None) -> None:
     """Run every "timeout" again with mutmut's CPU-time limit only.
 
@@ -406,7 +410,11 @@ def recheck_timeouts(modules: list[str] | None = None) -> None:
     the run at nice 19 a slow, finite test run counts as a timeout, i.e. as detected. Here the
     mutant's tests run again (the same tests and pytest options as mutmut's) under
     ``RLIMIT_CPU`` = mutmut's limit and no clock: an endless loop is still stopped by the
-    limit; a finite run gives its real verdict (0 survived, 1 killed)."""
+    limit; a finite run gives its real verdict (0 survived, 1 killed).
+
+    mutmut's limit is 30 times the CPU time of every test reaching the function, so an endless
+    loop (a mutated loop index) burns minutes of CPU here before it is stopped; ``RECHECK_CPU``
+    caps it (a run that needs more CPU than the cap counts as a timeout, i.e. detected)."""
     stats_file = ROOT / "mutants" / "mutmut-stats.json"
     if not stats_file.exists():
         return
@@ -421,6 +429,8 @@ def recheck_timeouts(modules: list[str] | None = None) -> None:
         for key in keys:
             estimate = float(data.get("estimated_durations_by_key", {}).get(key, 0.0))
             limit = math.ceil((estimate + constant) * multiplier * 2)  # mutmut's CPU limit
+            if RECHECK_CPU is not None:
+                limit = min(limit, RECHECK_CPU)
             tests = sorted(tests_of.get(key.partition("__mutmut_")[0], ()))
             command = [sys.executable, "-m", "pytest", "--rootdir=.", "--tb=native", "-x", "-q",
                        "-p", "no:randomly", "-p", "no:random-order", *tests,
@@ -448,12 +458,16 @@ def main(argv: list[str] | None = None) -> int:
                              "xltargets.rules; `run --module M --keep` scores the whole scope")
     parser.add_argument("--keep", action="store_true",
                         help="keep the other modules' results in mutants/ (with --module)")
+    parser.add_argument("--recheck-cpu", type=int, default=None, metavar="S",
+                        help="cap the CPU-time limit of the timeouts' recheck at S seconds "
+                             "(default: mutmut's own, 30x the tests' time)")
     parser.add_argument("--tests", action="append", default=None,
                         help="with resume: run the survivors against these (added) test files "
                              "only (repeatable)")
     args = parser.parse_args(argv)
-    global SCOPE
+    global SCOPE, RECHECK_CPU
     SCOPE = SCOPES[args.scope]
+    RECHECK_CPU = args.recheck_cpu
     if args.action == "run":
         code = run(args.children, SCOPE, args.module, args.keep)
         if code != 0:
