@@ -4,7 +4,8 @@ Survivors of ``xltargets.cellrules`` in the mutation run. ``_closes_at_end``: no
 pattern whose group holds an escaped ``\\)`` (it does not close the group), closes right after
 an escape (``\\d)``), or holds a ``(`` that is never closed (in a class: the subset refuses it,
 with a message, never a traceback). A class's characters (ranges, a ``-`` or ``]`` as itself,
-its limits), escapes and a double quote in a class, the Excel face of a
+its limits), escapes and a double quote in a class, branches and quantifiers, messages of
+patterns outside the subset, the Excel face of a
 pattern with alternatives or of a length range, white space other than spaces in a pattern's
 text, upper case only when told, and the bounds of a percentage.
 """
@@ -120,4 +121,28 @@ def test_the_characters_of_a_class():
     (r"^\w$", "不支持 \\w（只支持 \\d 和转义的标点）"),
 ])
 def test_a_class_or_escape_outside_the_subset_is_refused_with_its_reason(pattern, problem):
+    assert pattern_problem(pattern) == f"pattern 无法转换为 Excel 校验公式：{problem}"
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"^X\d$", (Shape(runs=(("X", 1),), last=("0123456789", 1, 1)),)),
+    (r"^\d{64}$", (Shape(runs=(), last=("0123456789", 64, 64)),)),    # MAX_PATTERN_LENGTH
+    (r"^[]][a]$", (Shape(runs=(("]", 1),), last=("a", 1, 1)),)),      # a ] first is itself
+    (r"^ab", (Shape(runs=(("a", 1),), last=("b", 1, 1)),)),          # no $: b is kept
+    (r"^a\$", (Shape(runs=(("a", 1),), last=("$", 1, 1)),)),         # an escaped $ is a $
+    (r"^(?:a|b)$", (Shape(runs=(), last=("a", 1, 1)), Shape(runs=(), last=("b", 1, 1)))),
+    (r"^a\|b$", (Shape(runs=(("a", 1), ("|", 1)), last=("b", 1, 1)),)),  # an escaped | is a |
+    (r"^a\|$", (Shape(runs=(("a", 1),), last=("|", 1, 1)),)),
+    (r"^[a|b]$", (Shape(runs=(), last=("a|b", 1, 1)),)),             # | in a class is a |
+])
+def test_branches_and_atoms_of_a_pattern(pattern, expected):
+    assert shapes(pattern) == expected
+
+
+@pytest.mark.parametrize(("pattern", "problem"), [
+    (r"^[^a]$", "不支持取反的字符类 [^…]"),
+    (r"^\d{65}$", "次数 {65} 有误"),
+    (r"^(a|)$", "空的分支"),
+])
+def test_a_pattern_outside_the_subset_is_refused_with_its_reason(pattern, problem):
     assert pattern_problem(pattern) == f"pattern 无法转换为 Excel 校验公式：{problem}"
