@@ -41,6 +41,7 @@ def test_the_digits_a_code_should_have_count_from_one_to_sixty_four():
     assert _parsed(parse_code("12", digits=1)) == ("12", None, ("wrong_length",))
     assert _parsed(parse_code("1" * MAX, digits=MAX)) == ("1" * MAX, None, ())
     assert _parsed(parse_code("1", digits=MAX)) == ("1", None, ("wrong_length",))
+    assert _parsed(parse_code("12 3", digits=6)) == ("123", None, ("spaces_removed", "wrong_length"))
     # outside 1-64 the length is not checked
     assert _parsed(parse_code("12", digits=0)) == ("12", None, ())
     assert _parsed(parse_code("1", digits=MAX + 1)) == ("1", None, ())
