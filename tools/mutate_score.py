@@ -78,7 +78,7 @@ IMPORT_TIME = (
 #: the overall ``--floor`` whenever a floor is given, so a drop in one module cannot hide behind
 #: the others' scores. A module of the scope with no floor here is judged by the overall one only.
 FLOORS: dict[str, float] = {
-    # measured 2026-11-30 09:08-10:50 UTC on main's code (docs/testing.md, "Recorded scores")
+    # measured 2026-11-30 09:08-10:48 UTC on main's code (docs/testing.md, "Recorded scores")
     "xltargets.collect._collect": 98,     # 74/75 = 98.7%
     "xltargets.collect._db": 88,          # 298/338 = 88.2%
     "xltargets.collect._prepared": 95,    # 197/207 = 95.2%
@@ -89,7 +89,6 @@ FLOORS: dict[str, float] = {
     "xltargets.values._numbers": 88,      # 309/349 = 88.5%
     "xltargets.values._indicator": 92,    # 194/209 = 92.8%
     "xltargets.values._core": 88,         # 150/170 = 88.2%
-    # measured by the session before (its worktree's results, same code of these modules)
     "xltargets.values._text": 99,         # 17/17
     "xltargets.values._dates": 95,        # 162/169 = 95.9%
 }
