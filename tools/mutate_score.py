@@ -91,6 +91,9 @@ FLOORS: dict[str, float] = {
     "xltargets.values._core": 88,         # 150/170 = 88.2%
     "xltargets.values._text": 99,         # 17/17
     "xltargets.values._dates": 95,        # 162/169 = 95.9%
+    # measured 2026-11-30 10:49-11:24 UTC by the lead, main's code at 7cfb90a
+    "xltargets.values._display": 87,      # 437/502 = 87.1%
+    "xltargets.rules": 90.9,              # 1230/1352 = 90.98%
 }
 
 #: mutmut's exit codes (mutmut/stats.py) that mean the tests noticed the mutant
